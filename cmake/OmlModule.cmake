@@ -1,0 +1,51 @@
+# oml_module(<name> [TORCH] [DEPS modules...] [EXTERNAL targets...])
+# Builds src/oml/<name>/*.cpp into the static library oml_<name>. A module without sources yet
+# becomes an INTERFACE library so dependents still link.
+function(oml_module name)
+  cmake_parse_arguments(ARG "TORCH" "" "DEPS;EXTERNAL" ${ARGN})
+  file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/oml/${name}/*.cpp)
+  set(target oml_${name})
+  set(deps "")
+  foreach(dep ${ARG_DEPS})
+    list(APPEND deps oml_${dep})
+  endforeach()
+  if(sources)
+    add_library(${target} STATIC ${sources})
+    target_include_directories(${target} PUBLIC ${CMAKE_SOURCE_DIR}/src)
+    target_link_libraries(${target} PUBLIC ${deps} ${ARG_EXTERNAL} fmt::fmt Threads::Threads)
+    if(ARG_TORCH)
+      target_link_libraries(${target} PUBLIC oml::torch)
+      target_precompile_headers(${target} PRIVATE <torch/torch.h>)
+    endif()
+  else()
+    add_library(${target} INTERFACE)
+    target_include_directories(${target} INTERFACE ${CMAKE_SOURCE_DIR}/src)
+    target_link_libraries(${target} INTERFACE ${deps} ${ARG_EXTERNAL} fmt::fmt Threads::Threads)
+    if(ARG_TORCH)
+      target_link_libraries(${target} INTERFACE oml::torch)
+    endif()
+  endif()
+endfunction()
+
+# oml_test_suite(<module> [LIBS targets...]): tests/<module>/*.cpp -> test_<module>.
+function(oml_test_suite module)
+  cmake_parse_arguments(ARG "" "" "LIBS" ${ARGN})
+  file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/${module}/*.cpp)
+  if(NOT sources)
+    return()
+  endif()
+  add_executable(test_${module} ${sources})
+  target_include_directories(test_${module} PRIVATE ${CMAKE_SOURCE_DIR}/src ${CMAKE_SOURCE_DIR}/tests)
+  if(TARGET oml_${module})
+    target_link_libraries(test_${module} PRIVATE oml_${module})
+  endif()
+  target_link_libraries(test_${module} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gtest_main
+                                               GTest::gmock)
+  target_compile_definitions(test_${module} PRIVATE
+    OML_SOURCE_DIR="${CMAKE_SOURCE_DIR}" OML_BINARY_DIR="${CMAKE_BINARY_DIR}"
+    OML_CLI_PATH="$<TARGET_FILE:oml>")
+  add_dependencies(test_${module} oml)
+  gtest_discover_tests(test_${module} WORKING_DIRECTORY ${CMAKE_BINARY_DIR}
+                       PROPERTIES ENVIRONMENT "OMP_NUM_THREADS=1;OMP_WAIT_POLICY=PASSIVE"
+                       DISCOVERY_TIMEOUT 60)
+endfunction()

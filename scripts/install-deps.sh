@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every Debian package the build, tests, demo and benchmarks need.
+# Idempotent: packages already installed are skipped; prints what it does.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config clang-format
+  libtorch-dev libopenblas0-openmp
+  libopencv-core-dev libopencv-imgcodecs-dev libopencv-imgproc-dev
+  libcsv-dev libhnswlib-dev libgloo-dev
+  libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
+  libfreetype-dev libcurl4-openssl-dev libssl-dev zlib1g-dev
+  googletest libgtest-dev libgmock-dev libbenchmark-dev
+  python3-torch python3-torchvision python3-pil python3-numpy python3-faiss
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    continue
+  fi
+  missing+=("$pkg")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+echo "install-deps: installing ${#missing[@]} package(s): ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "install-deps: done"

@@ -1,0 +1,28 @@
+#pragma once
+#include <CLI/CLI.hpp>
+#include <string>
+
+// One function per subcommand; each lives in its own cmd_<name>.cpp and adds the subcommand with
+// its options and a callback that does the work. Callbacks report bad input by throwing
+// oml::InputError (exit 2).
+namespace oml::cli {
+
+void add_validate_command(CLI::App& app);
+void add_extract_command(CLI::App& app);
+void add_evaluate_command(CLI::App& app);
+void add_search_command(CLI::App& app);
+void add_train_reranker_command(CLI::App& app);
+void add_train_extractor_command(CLI::App& app);
+void add_report_command(CLI::App& app);
+void add_dataset_command(CLI::App& app);
+void add_demo_command(CLI::App& app);
+void add_zoo_command(CLI::App& app);
+
+// Registers a subcommand of the CLI contract that is not built yet: it accepts any arguments and
+// fails with exit code 2 saying so.
+void add_unimplemented_command(CLI::App& app, const std::string& name, const std::string& description);
+
+// Applies --threads (0 = all cores) to libtorch's intra-op pool and OpenMP.
+void configure_threads(int threads);
+
+}  // namespace oml::cli

@@ -1,0 +1,16 @@
+#pragma once
+#include <functional>
+#include <ostream>
+#include <string>
+
+namespace oml {
+
+// Writes `path` through a temporary file in the same directory and renames it into place, so a
+// failure (exception, crash, full disk) never leaves a half-written file at `path`.
+void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& writer);
+
+// Same for producers that need a file name (e.g. libraries writing by path): `writer` receives
+// the temporary path; on success it is renamed to `path`, on exception it is removed.
+void write_path_atomically(const std::string& path, const std::function<void(const std::string&)>& writer);
+
+}  // namespace oml
