@@ -14,8 +14,8 @@ struct Neighbor {
 // are absent; lists are sorted by (distance, gallery index) unless a postprocessor re-ordered
 // them, and hold at most K items. Plain data, consumed by postprocessors and metrics.
 struct RetrievalResults {
-  std::vector<int64_t> query_rows;    // CSV rows of the queries, in CSV order
-  std::vector<int64_t> gallery_rows;  // CSV rows of the galleries, in CSV order
+  std::vector<int64_t> query_rows;           // CSV rows of the queries, in CSV order
+  std::vector<int64_t> gallery_rows;         // CSV rows of the galleries, in CSV order
   std::vector<std::vector<Neighbor>> lists;  // lists[q], one per query
 };
 

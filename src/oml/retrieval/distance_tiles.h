@@ -1,0 +1,46 @@
+#pragma once
+#include <cstdint>
+#include <functional>
+
+#include "oml/io/npy.h"
+
+namespace oml {
+
+// One block of Euclidean distances: rows = queries [q_begin, q_end), columns = galleries
+// [g_begin, g_end), row-major with row stride `stride`. Valid only during the visitor call.
+struct DistanceTile {
+  int64_t q_begin = 0;
+  int64_t q_end = 0;
+  int64_t g_begin = 0;
+  int64_t g_end = 0;
+  int64_t stride = 0;
+  const float* values = nullptr;
+  int worker = 0;  // 0 <= worker < threads: index for per-worker accumulators
+
+  const float* row(int64_t q) const { return values + (q - q_begin) * stride; }
+};
+
+struct TileOptions {
+  int64_t query_block = 256;
+  int64_t gallery_block = 2048;
+  int threads = 0;                       // 0 = all cores
+  const char* progress_label = nullptr;  // shows a progress bar over queries when set
+};
+
+using TileVisitor = std::function<void(const DistanceTile&)>;
+
+// Number of workers for_each_distance_tile will use for `threads` (0 = all cores).
+int resolve_threads(int threads);
+
+// Streams every query × gallery distance through `visit` without building the Q×G matrix:
+// d = sqrt(max(|q|² + |g|² − 2 q·g, 0)) in float32, one SGEMM per tile (spec §12, the form
+// torch.cdist uses). Query blocks run in parallel; each query block is owned by one worker and
+// sees its gallery blocks in increasing order, so a visitor may keep per-query state unlocked.
+// Memory: the inputs plus threads × query_block × gallery_block floats.
+void for_each_distance_tile(const Matrix& queries, const Matrix& galleries, const TileVisitor& visit,
+                            const TileOptions& options = {});
+
+// Squared norms of every row, float32 accumulation in index order.
+std::vector<float> squared_row_norms(const Matrix& m);
+
+}  // namespace oml
