@@ -65,6 +65,16 @@ RetrievalProblem make_retrieval_problem(const Dataframe& df) {
   for (const DataframeRow& r : df.rows) {
     if (r.is_train) continue;
     const int64_t sequence = sequence_id(r);
+    int32_t category = -1;
+    if (r.category) {
+      const auto it =
+          std::lower_bound(problem.category_names.begin(), problem.category_names.end(), *r.category);
+      if (it != problem.category_names.end() && *it == *r.category) {
+        category = static_cast<int32_t>(it - problem.category_names.begin());
+      }
+    }
+    problem.validation_rows.push_back(r.row);
+    problem.validation_categories.push_back(category);
     int64_t self_gallery = -1;
     if (r.is_gallery) {
       self_gallery = problem.num_galleries();
@@ -77,12 +87,6 @@ RetrievalProblem make_retrieval_problem(const Dataframe& df) {
       problem.query_labels.push_back(r.label);
       problem.query_sequences.push_back(sequence);
       problem.query_self_gallery.push_back(self_gallery);
-      int32_t category = -1;
-      if (r.category) {
-        const auto it =
-            std::lower_bound(problem.category_names.begin(), problem.category_names.end(), *r.category);
-        category = static_cast<int32_t>(it - problem.category_names.begin());
-      }
       problem.query_categories.push_back(category);
     }
   }

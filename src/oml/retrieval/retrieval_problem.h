@@ -22,6 +22,10 @@ struct RetrievalProblem {
   // Category id per query (-1 = none); names sorted bytewise, so ids follow the output order.
   std::vector<int32_t> query_categories;
   std::vector<std::string> category_names;
+  // Every validation row once (queries ∪ galleries, CSV order) with its category id (-1 = none
+  // or a category no query has): pcf's population.
+  std::vector<int64_t> validation_rows;
+  std::vector<int32_t> validation_categories;
 
   int64_t num_queries() const { return static_cast<int64_t>(query_rows.size()); }
   int64_t num_galleries() const { return static_cast<int64_t>(gallery_rows.size()); }

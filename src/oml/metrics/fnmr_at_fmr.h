@@ -1,0 +1,31 @@
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "oml/io/npy.h"
+#include "oml/retrieval/distance_tiles.h"
+#include "oml/retrieval/retrieval_problem.h"
+
+namespace oml {
+
+// NumPy's default (linear) quantile of a sorted sample, given its order statistics x_lo = x[⌊h⌋]
+// and x_hi = x[⌊h⌋+1] with h = (n−1)·f (spec §11.3, including NumPy's b−(b−a)(1−t) for t ≥ 0.5).
+double linear_quantile_between(double x_lo, double x_hi, double fraction_of_step);
+
+// Dense reference: fnmr@fmr = mean(pos >= quantile(neg, fmr)); nullopt if pos or neg is empty.
+std::vector<std::optional<double>> fnmr_at_fmr(const std::vector<float>& pos, const std::vector<float>& neg,
+                                               const std::vector<double>& fmrs);
+
+// The same over every non-ignored (query, gallery) pair of `problem`, streamed from distance tiles
+// (never Q×G in memory). Group 0 = all queries; with per_category, group 1+c = queries of
+// category c. Result [group][fmr].
+//   Negatives: two streaming passes; the first counts them in a histogram over the top 16 bits
+//   of the float pattern (monotonic for non-negative floats), the second resolves the low 16 bits
+//   inside the buckets holding the needed order statistics. Positives (gt pairs) are kept:
+//   4 bytes each. Memory: threads × groups × 512 KiB of counters + 4 bytes per gt pair.
+std::vector<std::vector<std::optional<double>>> streaming_fnmr_at_fmr(
+    const Matrix& queries, const Matrix& galleries, const RetrievalProblem& problem,
+    const std::vector<double>& fmrs, bool per_category, const TileOptions& tiles = {});
+
+}  // namespace oml
