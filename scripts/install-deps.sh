@@ -12,6 +12,7 @@ packages=(
   libfreetype-dev libcurl4-openssl-dev libssl-dev zlib1g-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   python3-torch python3-torchvision python3-pil python3-numpy python3-faiss
+  chromium
 )
 
 missing=()
