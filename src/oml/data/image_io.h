@@ -1,0 +1,22 @@
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "oml/data/image.h"
+
+namespace oml {
+
+// Decodes an image file to exactly what PIL 9.4's Image.open(path).convert("RGB") gives (spec
+// §2.1): alpha dropped without compositing, palette expanded, 16-bit gray clipped to 255, 16-bit
+// colour reduced to its high byte, CMYK converted with PIL's integer formula, EXIF orientation
+// ignored, first frame only. JPEG goes through libjpeg directly (raw CMYK, truncation detection);
+// everything else through OpenCV's imdecode with IMREAD_UNCHANGED.
+// Throws InputError naming the path when the file is missing, empty, truncated, not an image or
+// in a format OpenCV cannot decode (GIF).
+ImageRGB8 read_image_rgb(const std::string& path);
+
+// Same as read_image_rgb on bytes already in memory; `name` only appears in error messages.
+ImageRGB8 decode_image_rgb(const std::vector<uint8_t>& bytes, const std::string& name);
+
+}  // namespace oml

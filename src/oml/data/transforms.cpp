@@ -1,0 +1,132 @@
+#include "oml/data/transforms.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "oml/common/errors.h"
+#include "oml/data/image_io.h"
+
+namespace oml {
+namespace {
+
+// Python's round(d / 2.0) for an integer d >= 0: halves go to the even neighbour.
+int half_even_half(int d) {
+  const int floor_half = d / 2;
+  if (d % 2 == 0) return floor_half;
+  return floor_half % 2 == 0 ? floor_half : floor_half + 1;
+}
+
+// Copies the window [top, top + height) x [left, left + width) of `image`; pixels outside it are 0.
+ImageRGB8 window(const ImageRGB8& image, int64_t top, int64_t left, int height, int width) {
+  ImageRGB8 out;
+  out.height = height;
+  out.width = width;
+  out.pixels.assign(static_cast<size_t>(height) * width * 3, 0);
+  const int64_t x_begin = std::max<int64_t>(0, -left);
+  const int64_t x_end = std::min<int64_t>(width, image.width - left);
+  if (x_end <= x_begin) return out;
+  for (int y = 0; y < height; ++y) {
+    const int64_t source_y = top + y;
+    if (source_y < 0 || source_y >= image.height) continue;
+    std::copy_n(image.at(static_cast<int>(source_y), static_cast<int>(left + x_begin)), (x_end - x_begin) * 3,
+                out.at(y, static_cast<int>(x_begin)));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string TransformSpec::describe() const {
+  if (kind == TransformKind::kSquash) return fmt::format("squash({})", size);
+  return fmt::format("hypvit({},{})", size, crop_size);
+}
+
+ImageRGB8 crop_pil(const ImageRGB8& image, const BoundingBox& box) {
+  const int64_t width = box.x2 - box.x1;
+  const int64_t height = box.y2 - box.y1;
+  if (width <= 0 || height <= 0) {
+    throw InputError(
+        fmt::format("empty bounding box (x_1={}, x_2={}, y_1={}, y_2={}): need x_1 < x_2 and y_1 < y_2",
+                    box.x1, box.x2, box.y1, box.y2));
+  }
+  // A box many times larger than the image is almost surely a unit mix-up; refuse it before
+  // allocating gigabytes of black.
+  if (width > (1 << 16) || height > (1 << 16)) {
+    throw InputError(fmt::format("bounding box {}x{} is larger than 65536 pixels on a side", width, height));
+  }
+  return window(image, box.y1, box.x1, static_cast<int>(height), static_cast<int>(width));
+}
+
+ImageRGB8 resize_shorter_side(const ImageRGB8& image, int size, ResampleFilter filter) {
+  if (size <= 0) throw std::invalid_argument("resize_shorter_side: size must be positive");
+  const bool width_is_short = image.width <= image.height;
+  const int short_side = width_is_short ? image.width : image.height;
+  const int long_side = width_is_short ? image.height : image.width;
+  // Python: int(size * long / short), exact integer product then one rounded division.
+  const int new_long =
+      static_cast<int>(static_cast<double>(static_cast<int64_t>(size) * long_side) / short_side);
+  const int new_width = width_is_short ? size : new_long;
+  const int new_height = width_is_short ? new_long : size;
+  if (new_width == image.width && new_height == image.height) return image;
+  return resize_pillow(image, new_width, new_height, filter);
+}
+
+ImageRGB8 center_crop(const ImageRGB8& image, int crop_height, int crop_width) {
+  if (crop_height <= 0 || crop_width <= 0) throw std::invalid_argument("center_crop: size must be positive");
+  // Padding puts floor(d/2) before; the half-even offset of a padded side is then 0, so both
+  // steps reduce to one signed window origin.
+  const int pad_top = crop_height > image.height ? (crop_height - image.height) / 2 : 0;
+  const int pad_left = crop_width > image.width ? (crop_width - image.width) / 2 : 0;
+  const int top = crop_height > image.height ? -pad_top : half_even_half(image.height - crop_height);
+  const int left = crop_width > image.width ? -pad_left : half_even_half(image.width - crop_width);
+  if (top == 0 && left == 0 && crop_height == image.height && crop_width == image.width) return image;
+  return window(image, top, left, crop_height, crop_width);
+}
+
+ImageTensorCHW to_normalized_tensor(const ImageRGB8& image, const std::array<double, 3>& mean,
+                                    const std::array<double, 3>& std) {
+  ImageTensorCHW tensor;
+  tensor.height = image.height;
+  tensor.width = image.width;
+  const size_t plane = static_cast<size_t>(image.height) * image.width;
+  tensor.values.resize(plane * 3);
+  for (int c = 0; c < 3; ++c) {
+    // One table per channel: 256 values computed with exactly torchvision's float32 steps.
+    float table[256];
+    const float mean_c = static_cast<float>(mean[c]);
+    const float std_c = static_cast<float>(std[c]);
+    for (int v = 0; v < 256; ++v) {
+      const float scaled = static_cast<float>(v) / 255.0f;
+      table[v] = (scaled - mean_c) / std_c;
+    }
+    float* dst = tensor.values.data() + plane * c;
+    const uint8_t* src = image.pixels.data() + c;
+    for (size_t i = 0; i < plane; ++i) dst[i] = table[src[3 * i]];
+  }
+  return tensor;
+}
+
+ImageTensorCHW apply_transform(const ImageRGB8& image, const TransformSpec& spec) {
+  if (spec.kind == TransformKind::kSquash) {
+    return to_normalized_tensor(resize_pillow(image, spec.size, spec.size, ResampleFilter::kBilinear));
+  }
+  const ImageRGB8 resized = resize_shorter_side(image, spec.size, ResampleFilter::kBicubic);
+  return to_normalized_tensor(center_crop(resized, spec.crop_size, spec.crop_size));
+}
+
+ImageTensorCHW load_transformed(const std::string& path, const std::optional<BoundingBox>& box,
+                                const TransformSpec& spec) {
+  ImageRGB8 image = read_image_rgb(path);
+  if (box) {
+    try {
+      image = crop_pil(image, *box);
+    } catch (const InputError& e) {
+      throw InputError(fmt::format("{}: {}", path, e.what()));
+    }
+  }
+  return apply_transform(image, spec);
+}
+
+}  // namespace oml

@@ -1,0 +1,63 @@
+#pragma once
+#include <array>
+#include <optional>
+#include <string>
+
+#include "oml/data/dataframe.h"  // BoundingBox
+#include "oml/data/image.h"
+#include "oml/data/resample.h"
+
+namespace oml {
+
+// The transform recipes of spec §2.5 that oml.cpp reproduces exactly.
+enum class TransformKind {
+  kSquash,  // OML get_normalisation_resize_torch(S): S x S bilinear (aspect not kept), normalise
+  kHypViT,  // Resize(S, bicubic) on the shorter side, CenterCrop(C), normalise
+};
+
+struct TransformSpec {
+  TransformKind kind = TransformKind::kSquash;
+  int size = 224;       // S
+  int crop_size = 224;  // C (hypvit only)
+
+  static TransformSpec squash(int size) { return {TransformKind::kSquash, size, size}; }
+  static TransformSpec hypvit(int size, int crop_size) { return {TransformKind::kHypViT, size, crop_size}; }
+
+  // Height and width of the tensors apply_transform produces.
+  int output_height() const { return kind == TransformKind::kSquash ? size : crop_size; }
+  int output_width() const { return output_height(); }
+  // "squash(224)" / "hypvit(256,224)", for logs and error messages.
+  std::string describe() const;
+  bool operator==(const TransformSpec& other) const {
+    return kind == other.kind && size == other.size && crop_size == other.crop_size;
+  }
+};
+
+// ImageNet statistics as OML passes them (doubles; Normalize rounds them to float32).
+constexpr std::array<double, 3> kImageNetMean = {0.485, 0.456, 0.406};
+constexpr std::array<double, 3> kImageNetStd = {0.229, 0.224, 0.225};
+
+// PIL Image.crop(box): output exactly (x2-x1) x (y2-y1), area outside the image black (spec §2.2).
+// Throws InputError for an empty or inverted box.
+ImageRGB8 crop_pil(const ImageRGB8& image, const BoundingBox& box);
+
+// torchvision Resize(size) with an int: the shorter side becomes `size`, the longer one
+// trunc(size * long / short); returned unchanged when already that size.
+ImageRGB8 resize_shorter_side(const ImageRGB8& image, int size, ResampleFilter filter);
+
+// torchvision CenterCrop: zero-pads a side shorter than the crop (floor(d/2) before, the rest
+// after), then crops at round-half-even((H - crop_h) / 2), likewise for the width.
+ImageRGB8 center_crop(const ImageRGB8& image, int crop_height, int crop_width);
+
+// ToTensor (v / 255.0f, a true division) then Normalize ((x - float(mean)) / float(std)), CHW.
+ImageTensorCHW to_normalized_tensor(const ImageRGB8& image, const std::array<double, 3>& mean = kImageNetMean,
+                                    const std::array<double, 3>& std = kImageNetStd);
+
+// The whole recipe on a decoded image.
+ImageTensorCHW apply_transform(const ImageRGB8& image, const TransformSpec& spec);
+
+// Decode (read_image_rgb), crop to `box` if given (crop then resize), transform.
+ImageTensorCHW load_transformed(const std::string& path, const std::optional<BoundingBox>& box,
+                                const TransformSpec& spec);
+
+}  // namespace oml
