@@ -129,5 +129,37 @@ TEST(ResizePillow, RejectsEmptySizes) {
   EXPECT_THROW(resize_pillow(ImageRGB8{}, 4, 4, ResampleFilter::kBilinear), std::invalid_argument);
 }
 
+// Optional: random sizes (1-700 px, up and down, both filters) against the live python3-pil,
+// when /usr/bin/python3 has it. OML_RESAMPLE_SEED picks another seed.
+TEST(ResizePillow, RandomCasesAgainstLivePil) {
+  const char* seed_env = std::getenv("OML_RESAMPLE_SEED");
+  const std::string seed = seed_env ? seed_env : "2026";
+  const std::string dir = std::string(OML_BINARY_DIR) + "/test_resample_random_" + seed;
+  const std::string command = "/usr/bin/python3 -c 'import PIL, numpy' 2>/dev/null && /usr/bin/python3 " +
+                              std::string(OML_SOURCE_DIR) +
+                              "/tests/fixtures/make_pil_fixtures.py --random-resize " + dir + " " + seed +
+                              " 24";
+  if (std::system(command.c_str()) != 0) GTEST_SKIP() << "/usr/bin/python3 with PIL and numpy not available";
+  std::ifstream cases(dir + "/cases.tsv");
+  std::string line;
+  int count = 0;
+  while (std::getline(cases, line)) {
+    std::istringstream fields(line);
+    std::string source, reference, filter;
+    int width = 0, height = 0;
+    fields >> source >> reference >> width >> height >> filter;
+    SCOPED_TRACE("seed " + seed + ": " + line);
+    const ImageRGB8 ours =
+        resize_pillow(read_image_rgb(dir + "/" + source), width, height,
+                      filter == "bicubic" ? ResampleFilter::kBicubic : ResampleFilter::kBilinear);
+    const ImageRGB8 pil = read_image_rgb(dir + "/" + reference);
+    ASSERT_EQ(ours.width, pil.width);
+    ASSERT_EQ(ours.height, pil.height);
+    EXPECT_TRUE(ours.pixels == pil.pixels);
+    ++count;
+  }
+  EXPECT_EQ(count, 24);
+}
+
 }  // namespace
 }  // namespace oml
