@@ -38,10 +38,14 @@ struct Dataframe {
   bool has_bbox = false;
   bool has_sequence = false;
   std::vector<DataframeRow> rows;
-  std::vector<std::string> warnings;  // rule 11 and similar, already formatted
+  // Rule 11 and similar, formatted as printed: "warning: df.csv:30: label 7 has category ...".
+  std::vector<std::string> warnings;
+  std::vector<std::string> ignored_columns;  // header names that are not OML columns (e.g. "")
 
   // Location prefix for messages about a row: "<csv>:<line>".
   std::string where(int64_t row) const;
+  // Same for a physical line (1 = header, for file-level messages).
+  std::string where_line(int64_t line) const;
 };
 
 // Reads and validates an OML CSV (spec §1 rules 1-6, 8, 9, 11 and the non-empty path part of
@@ -50,11 +54,18 @@ Dataframe read_dataframe(const std::string& csv_path, const std::string& root = 
 
 // Rule 7: every row's image file exists (throws InputError listing up to 20 missing files).
 void require_image_files(const Dataframe& df);
+// Rows (0-based) whose image_path is not an existing regular file.
+std::vector<int64_t> rows_with_missing_image(const Dataframe& df);
 // Rule 10 for evaluate/search: >=1 validation row, >=1 query, >=1 gallery.
 void require_validation_split(const Dataframe& df);
 // Rule 10 for training commands: >=1 train row.
 void require_train_split(const Dataframe& df);
 // Rule 12 for --categories.
 void require_query_categories(const Dataframe& df);
+
+struct Matrix;
+// Spec §1.5: `embeddings` (read from `embeddings_path`) has one finite row per CSV data row.
+void require_embeddings_match(const Dataframe& df, const Matrix& embeddings,
+                              const std::string& embeddings_path);
 
 }  // namespace oml

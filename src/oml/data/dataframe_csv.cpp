@@ -1,0 +1,103 @@
+#include <csv.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include "oml/common/errors.h"
+#include "oml/data/dataframe_internal.h"
+
+namespace oml::dataframe_detail {
+namespace {
+
+// libcsv's parser state between records (ROW_NOT_BEGUN in libcsv.c). After a chunk that ends
+// with '\n' the parser is in this state unless the newline sits inside a quoted field, which is
+// how a record's starting line is known without libcsv reporting lines.
+constexpr int kLibcsvRowNotBegun = 0;
+
+struct TokenizerState {
+  CsvTable table;
+  std::vector<std::string> fields;
+  int64_t record_start_line = 1;
+  bool header_done = false;
+};
+
+bool is_blank_record(const std::vector<std::string>& fields) {
+  // A whitespace-only line is a blank line (as pandas' skip_blank_lines), not a 1-field record.
+  if (fields.size() != 1) return false;
+  return fields[0].find_first_not_of(" \t") == std::string::npos;
+}
+
+void on_field(void* text, size_t length, void* data) {
+  auto* state = static_cast<TokenizerState*>(data);
+  state->fields.emplace_back(text == nullptr ? "" : std::string(static_cast<const char*>(text), length));
+}
+
+void on_record_end(int /*terminator*/, void* data) {
+  auto* state = static_cast<TokenizerState*>(data);
+  if (is_blank_record(state->fields)) {
+    state->fields.clear();
+    return;
+  }
+  if (!state->header_done) {
+    state->table.header = std::move(state->fields);
+    state->header_done = true;
+  } else {
+    state->table.records.push_back({state->record_start_line, std::move(state->fields)});
+  }
+  state->fields.clear();
+}
+
+// No trimming: pandas keeps spaces, and " train" must not pass as "train" (spec §1.1).
+int never_space(unsigned char) { return 0; }
+
+std::string read_file_bytes(const std::string& csv_path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(csv_path, ec)) throw InputError(csv_path + ": file not found");
+  if (std::filesystem::is_directory(csv_path, ec))
+    throw InputError(csv_path + ": is a directory, not a CSV file");
+  std::ifstream in(csv_path, std::ios::binary);
+  if (!in) throw InputError(csv_path + ": cannot open for reading (" + std::strerror(errno) + ")");
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw InputError(csv_path + ": read error");
+  return bytes;
+}
+
+}  // namespace
+
+CsvTable read_csv_table(const std::string& csv_path) {
+  const std::string bytes = read_file_bytes(csv_path);
+  size_t offset = 0;
+  if (bytes.compare(0, 3, "\xEF\xBB\xBF") == 0) offset = 3;  // UTF-8 byte-order mark
+
+  csv_parser parser;
+  if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI) != 0) throw std::bad_alloc();
+  const std::unique_ptr<csv_parser, void (*)(csv_parser*)> guard(&parser, csv_free);
+  csv_set_space_func(&parser, never_space);
+
+  TokenizerState state;
+  int64_t line = 1;
+  // Feed one physical line at a time so that every record knows the line where it starts.
+  while (offset < bytes.size()) {
+    const size_t newline = bytes.find('\n', offset);
+    const size_t end = newline == std::string::npos ? bytes.size() : newline + 1;
+    if (parser.pstate == kLibcsvRowNotBegun) state.record_start_line = line;
+    const size_t length = end - offset;
+    if (csv_parse(&parser, bytes.data() + offset, length, on_field, on_record_end, &state) != length) {
+      throw InputError(csv_path + ":" + std::to_string(line) +
+                       ": malformed CSV quoting: a '\"' inside an unquoted field or text after a closing "
+                       "quote (quote such fields and double the inner quotes: \"a \"\"b\"\"\")");
+    }
+    offset = end;
+    ++line;
+  }
+  if (csv_fini(&parser, on_field, on_record_end, &state) != 0) {
+    throw InputError(csv_path + ":" + std::to_string(state.record_start_line) +
+                     ": malformed CSV quoting: a quoted field is never closed");
+  }
+  return std::move(state.table);
+}
+
+}  // namespace oml::dataframe_detail
