@@ -1,7 +1,80 @@
+#include <cstdio>
+#include <string>
+#include <vector>
+
 #include "oml/cli/commands.h"
+#include "oml/cli/retrieval_inputs.h"
+#include "oml/common/atomic_file.h"
+#include "oml/common/errors.h"
+#include "oml/metrics/metrics_report.h"
 
 namespace oml::cli {
+namespace {
 
-void add_evaluate_command(CLI::App& app) { add_unimplemented_command(app, "evaluate", "Retrieval metrics (CMC, precision, mAP, FNMR@FMR, PCF) from embeddings"); }
+struct EvaluateOptions {
+  std::string csv;
+  std::string root;
+  std::string embeddings;
+  std::string json;
+  std::vector<std::string> post;
+  MetricsConfig metrics;
+  IndexOptions index;
+};
+
+void run_evaluate(const EvaluateOptions& options) {
+  const MetricsConfig config = normalized(options.metrics);
+  configure_threads(options.index.threads);
+  const std::vector<PostprocessorSpec> steps = parse_postprocessors(options.post);
+  const RetrievalInputs inputs =
+      load_retrieval_inputs(options.csv, options.root, options.embeddings, config.per_category);
+  // K = the largest list any metric or postprocessor reads (spec §10.1).
+  const int64_t k = std::max<int64_t>({max_metric_k(config), postprocessing_depth(steps), 1});
+  IndexOptions index = options.index;
+  index.show_progress = true;
+  RetrievalResults results = retrieve(inputs.queries, inputs.galleries, inputs.problem, k, index);
+  apply_postprocessing(steps, results, inputs);
+  TileOptions tiles;
+  tiles.threads = index.threads;
+  tiles.progress_label = "fnmr@fmr";
+  const MetricsReport report = compute_metrics(
+      MetricsInputs{inputs.embeddings, inputs.queries, inputs.galleries, inputs.problem, results}, config,
+      tiles);
+  for (const std::string& warning : report.warnings) std::fprintf(stderr, "%s\n", warning.c_str());
+  std::fputs(format_metrics_table(report.metrics).c_str(), stdout);
+  if (!options.json.empty()) {
+    write_file_atomically(options.json, [&](std::ostream& out) { out << report.metrics.dump(2) << "\n"; });
+  }
+}
+
+}  // namespace
+
+void add_evaluate_command(CLI::App& app) {
+  auto options = std::make_shared<EvaluateOptions>();
+  auto* command = app.add_subcommand(
+      "evaluate", "Retrieval metrics (CMC, precision, mAP, FNMR@FMR, PCF) from embeddings");
+  command->add_option("--csv", options->csv, "OML-format CSV")->required();
+  command->add_option("--root", options->root, "Dataset root (default: the CSV's directory)");
+  command->add_option("--embeddings", options->embeddings, "Embeddings .npy, one row per CSV row")
+      ->required();
+  command->add_option("--cmc", options->metrics.cmc_ks, "k values for cmc@k, e.g. 1,5,10")
+      ->delimiter(',')
+      ->capture_default_str();
+  command->add_option("--precision", options->metrics.precision_ks, "k values for precision@k")
+      ->delimiter(',')
+      ->capture_default_str();
+  command->add_option("--map", options->metrics.map_ks, "k values for map@k")
+      ->delimiter(',')
+      ->capture_default_str();
+  command->add_option("--fmr", options->metrics.fmrs, "FMR values in [0,1] for fnmr@fmr, e.g. 0.1,0.01")
+      ->delimiter(',');
+  command->add_option("--pcf", options->metrics.pcf_ratios, "Explained-variance ratios for pcf")
+      ->delimiter(',')
+      ->capture_default_str();
+  command->add_flag("--categories", options->metrics.per_category, "Also report each query category");
+  command->add_option("--post", options->post, "Postprocessor, applied in the order given (repeatable)");
+  command->add_option("--json", options->json, "Write OML's metric dictionary as JSON");
+  add_index_options(*command, options->index);
+  command->callback([options] { run_evaluate(*options); });
+}
 
 }  // namespace oml::cli

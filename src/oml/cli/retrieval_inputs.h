@@ -1,0 +1,49 @@
+#pragma once
+// What `oml evaluate` and `oml search` share: reading the CSV + embeddings, the index options,
+// and the postprocessing seam between retrieval and metrics/output.
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "oml/data/dataframe.h"
+#include "oml/io/npy.h"
+#include "oml/retrieval/nearest_neighbor_index.h"
+#include "oml/retrieval/retrieval_problem.h"
+#include "oml/retrieval/retrieval_results.h"
+
+namespace oml::cli {
+
+struct RetrievalInputs {
+  Dataframe df;
+  Matrix embeddings;  // one row per CSV row
+  RetrievalProblem problem;
+  Matrix queries;    // embeddings of problem.query_rows
+  Matrix galleries;  // embeddings of problem.gallery_rows
+};
+
+// Reads and validates (spec §1, §1.5, §10.1): CSV rules, >=1 query and gallery, one embedding row
+// per CSV row, finite values; with `need_categories`, rule 12. Prints CSV warnings to stderr.
+RetrievalInputs load_retrieval_inputs(const std::string& csv, const std::string& root,
+                                      const std::string& embeddings, bool need_categories);
+
+// --index exact|hnsw, --hnsw-m, --hnsw-ef-construction, --hnsw-ef, --threads.
+void add_index_options(CLI::App& command, IndexOptions& options);
+
+// One `--post` token, e.g. "qe:n=2,alpha=0" -> name "qe", raw "n=2,alpha=0".
+struct PostprocessorSpec {
+  std::string name;
+  std::string arguments;
+};
+
+// Parses every --post token; throws InputError for postprocessors not built yet.
+std::vector<PostprocessorSpec> parse_postprocessors(const std::vector<std::string>& tokens);
+
+// How many neighbours the postprocessors need per query (their top_n / n); 0 without any.
+int64_t postprocessing_depth(const std::vector<PostprocessorSpec>& steps);
+
+// The seam between retrieval and metrics/output: applies the steps in order to the per-query lists,
+// with the query and gallery embeddings at hand (re-ranking, query expansion, thresholding).
+void apply_postprocessing(const std::vector<PostprocessorSpec>& steps, RetrievalResults& results,
+                          const RetrievalInputs& inputs);
+
+}  // namespace oml::cli
