@@ -2,32 +2,11 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
 #include <cstdio>
 
 #include "oml/common/errors.h"
 
 namespace oml::cli {
-namespace {
-
-void check_embeddings(const std::string& path, const Matrix& e, const Dataframe& df) {
-  if (e.rows != static_cast<int64_t>(df.rows.size())) {
-    throw InputError(
-        fmt::format("{}: has {} rows but {} has {} data rows", path, e.rows, df.csv_path, df.rows.size()));
-  }
-  if (e.cols == 0) throw InputError(fmt::format("{}: embeddings have 0 columns", path));
-  for (int64_t r = 0; r < e.rows; ++r) {
-    const float* x = e.row(r);
-    for (int64_t c = 0; c < e.cols; ++c) {
-      if (!std::isfinite(x[c])) {
-        throw InputError(fmt::format("{}: row {} ({}) contains {}", path, r, df.where(r),
-                                     std::isnan(x[c]) ? "NaN" : "Inf"));
-      }
-    }
-  }
-}
-
-}  // namespace
 
 RetrievalInputs load_retrieval_inputs(const std::string& csv, const std::string& root,
                                       const std::string& embeddings, bool need_categories) {
@@ -37,7 +16,8 @@ RetrievalInputs load_retrieval_inputs(const std::string& csv, const std::string&
   require_validation_split(inputs.df);
   if (need_categories) require_query_categories(inputs.df);
   inputs.embeddings = read_npy(embeddings);
-  check_embeddings(embeddings, inputs.embeddings, inputs.df);
+  require_embeddings_match(inputs.df, inputs.embeddings, embeddings);
+  if (inputs.embeddings.cols == 0) throw InputError(embeddings + ": embeddings have 0 columns");
   inputs.problem = make_retrieval_problem(inputs.df);
   inputs.queries = gather_rows(inputs.embeddings, inputs.problem.query_rows);
   inputs.galleries = gather_rows(inputs.embeddings, inputs.problem.gallery_rows);
