@@ -181,5 +181,38 @@ TEST(ImageIo, BrokenFilesNameThePath) {
             std::string::npos);
 }
 
+TEST(ImageIo, EveryTruncationPointIsAnErrorNeverACrash) {
+  for (const char* name : {"board.jpg", "f3_420_progressive.jpg", "gray.png", "rgb16.png", "photo.bmp"}) {
+    const std::vector<uint8_t> bytes = file_bytes(kImages + name);
+    for (int step = 1; step < 40; ++step) {
+      const size_t cut = bytes.size() * step / 40;
+      SCOPED_TRACE(std::string(name) + " cut at " + std::to_string(cut));
+      const std::vector<uint8_t> head(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(cut));
+      EXPECT_THROW(decode_image_rgb(head, name), InputError);
+    }
+  }
+}
+
+TEST(ImageIo, CorruptJpegDataNeverCrashes) {
+  // Damaged entropy-coded data: libjpeg may recover (PIL then gives an image too) or fail; either
+  // way the answer is an image of the stored size or an InputError.
+  const std::vector<uint8_t> bytes = file_bytes(kImages + "f3_422.jpg");
+  int decoded = 0;
+  for (int trial = 0; trial < 30; ++trial) {
+    std::vector<uint8_t> damaged = bytes;
+    for (int k = 0; k < 8; ++k)
+      damaged[(bytes.size() / 3 + trial * 211 + k * 977) % (bytes.size() - 2)] ^= 0x5A;
+    try {
+      const ImageRGB8 image = decode_image_rgb(damaged, "damaged.jpg");
+      EXPECT_EQ(image.width, 160);
+      EXPECT_EQ(image.height, 120);
+      ++decoded;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("damaged.jpg"), std::string::npos);
+    }
+  }
+  RecordProperty("decoded", decoded);
+}
+
 }  // namespace
 }  // namespace oml
