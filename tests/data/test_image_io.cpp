@@ -113,6 +113,32 @@ TEST(ImageIo, CmykGoldenUsesPilFormula) {
   EXPECT_EQ(p[2], 115);
 }
 
+TEST(ImageIoCv2Reader, MatchesOpenCvIncludingItsCmykFormula) {
+  for (const char* name : {"cmyk.jpg", "board.jpg", "palette_trns.png", "rgba.png", "gray.png"}) {
+    SCOPED_TRACE(name);
+    const std::vector<uint8_t> bytes = file_bytes(kImages + name);
+    cv::Mat bgr = cv::imdecode(bytes, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
+    const ImageRGB8 ours = read_image_rgb_cv2(kImages + name);
+    ASSERT_EQ(ours.width, bgr.cols);
+    ASSERT_EQ(ours.height, bgr.rows);
+    for (int y = 0; y < bgr.rows; ++y) {
+      for (int x = 0; x < bgr.cols; ++x) {
+        const cv::Vec3b v = bgr.at<cv::Vec3b>(y, x);
+        ASSERT_EQ(ours.at(y, x)[0], v[2]);
+        ASSERT_EQ(ours.at(y, x)[1], v[1]);
+        ASSERT_EQ(ours.at(y, x)[2], v[0]);
+      }
+    }
+  }
+  const ImageRGB8 flat = read_image_rgb_cv2(kImages + "cmyk_flat.jpg");  // PIL gives (77,102,115)
+  EXPECT_EQ(flat.at(3, 3)[0], 78);
+  EXPECT_EQ(flat.at(3, 3)[1], 103);
+  EXPECT_EQ(flat.at(3, 3)[2], 115);
+  EXPECT_NE(error_of([&] { read_image_rgb_cv2(kImages + "gray16.png"); }).find("16-bit"), std::string::npos);
+  EXPECT_NE(error_of([&] { read_image_rgb_cv2(kImages + "truncated.jpg"); }).find("truncated"),
+            std::string::npos);
+}
+
 TEST(ImageIo, Gray16IsClippedNotScaled) {
   cv::Mat gray(1, 6, CV_16UC1);
   const uint16_t values[] = {0, 100, 255, 256, 1000, 65535};

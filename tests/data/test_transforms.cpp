@@ -190,10 +190,64 @@ TEST(LoadTransformed, BadBoxMessageNamesThePath) {
   }
 }
 
+// The albu recipe is *to verify* against albumentations (not installed here): these tests pin
+// the spec's formulas, and the cv2 reader against OpenCV itself.
+TEST(AlbuRecipe, LongestSideToSizeThenWhitePadding) {
+  const ImageRGB8 out = albu_resize_and_pad(coordinates(300, 200), 224);  // 200 * 224/300 = 149.3
+  ASSERT_EQ(out.width, 224);
+  ASSERT_EQ(out.height, 224);
+  // (224 - 149) / 2 = 37 white rows before, 38 after.
+  EXPECT_EQ(out.at(36, 100)[2], 255);
+  EXPECT_EQ(out.at(37, 100)[2], 7);
+  EXPECT_EQ(out.at(185, 100)[2], 7);
+  EXPECT_EQ(out.at(186, 100)[2], 255);
+}
+
+TEST(AlbuRecipe, NewSideRoundsHalfToEven) {
+  // scale 16/256 is exact: 40 -> 2.5 -> 2 and 56 -> 3.5 -> 4, then padded to 16.
+  const ImageRGB8 a = albu_resize_and_pad(filled(256, 40, 9), 16);
+  EXPECT_EQ(a.at(6, 0)[0], 255);
+  EXPECT_EQ(a.at(7, 0)[0], 9);
+  EXPECT_EQ(a.at(8, 0)[0], 9);
+  EXPECT_EQ(a.at(9, 0)[0], 255);
+  const ImageRGB8 b = albu_resize_and_pad(filled(256, 56, 9), 16);
+  EXPECT_EQ(b.at(5, 0)[0], 255);
+  EXPECT_EQ(b.at(6, 0)[0], 9);
+  EXPECT_EQ(b.at(9, 0)[0], 9);
+  EXPECT_EQ(b.at(10, 0)[0], 255);
+}
+
+TEST(AlbuRecipe, NormalizeMultipliesByTheReciprocal) {
+  ImageRGB8 image = filled(3, 1, 0);
+  for (int c = 0; c < 3; ++c) {
+    image.at(0, 1)[c] = 128;
+    image.at(0, 2)[c] = 255;
+  }
+  const ImageTensorCHW t = to_albu_normalized_tensor(image);
+  // numpy float32: (v - mean * 255) * reciprocal(std * 255), as albumentations computes it.
+  const double expected[3][3] = {{-2.1179039478302, -2.0357141494750977, -1.804444432258606},
+                                 {0.07406450808048248, 0.20518207550048828, 0.4264923930168152},
+                                 {2.248908281326294, 2.4285712242126465, 2.6399998664855957}};
+  for (int c = 0; c < 3; ++c) {
+    for (int x = 0; x < 3; ++x) EXPECT_EQ(t.values[c * 3 + x], static_cast<float>(expected[x][c])) << c << x;
+  }
+  // torchvision's division differs in the last bit for v = 128 (spec §2.4 vs §2.5).
+  EXPECT_NE(t.values[1], to_normalized_tensor(image).values[1]);
+}
+
+TEST(AlbuRecipe, LoadUsesTheCv2ReaderAndGivesSizeBySize) {
+  const ImageTensorCHW t = load_transformed(kImages + "f3_422.jpg", std::nullopt, TransformSpec::albu(64));
+  EXPECT_EQ(t.height, 64);
+  EXPECT_EQ(t.width, 64);
+  EXPECT_EQ(TransformSpec::albu(64).output_height(), 64);
+  EXPECT_EQ(t.values[0], to_albu_normalized_tensor(filled(1, 1, 255)).values[0]);  // white pad at (0, 0)
+}
+
 TEST(TransformSpec, Describe) {
   EXPECT_EQ(TransformSpec::squash(224).describe(), "squash(224)");
   EXPECT_EQ(TransformSpec::hypvit(256, 224).describe(), "hypvit(256,224)");
   EXPECT_EQ(TransformSpec::hypvit(256, 224).output_height(), 224);
+  EXPECT_EQ(TransformSpec::albu(224).describe(), "albu(224)");
 }
 
 }  // namespace

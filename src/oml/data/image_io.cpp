@@ -126,7 +126,14 @@ uint8_t pil_cmyk_channel(uint8_t stored_ink, uint8_t stored_black) {
   return static_cast<uint8_t>(not_black - ((t + (t >> 8)) >> 8));
 }
 
-ImageRGB8 decode_jpeg(const std::vector<uint8_t>& bytes, const std::string& name) {
+// OpenCV's CMYK -> BGR on the stored (inverted) samples: truncating >> 8, not PIL's rounding.
+uint8_t opencv_cmyk_channel(uint8_t stored_ink, uint8_t stored_black) {
+  return static_cast<uint8_t>(stored_black - (((255 - stored_ink) * stored_black) >> 8));
+}
+
+enum class CmykRule { kPil, kOpenCv };
+
+ImageRGB8 decode_jpeg(const std::vector<uint8_t>& bytes, const std::string& name, CmykRule cmyk_rule) {
   JpegRaw raw;
   std::string error;
   if (!decode_jpeg_samples(bytes, &raw, &error)) {
@@ -146,7 +153,10 @@ ImageRGB8 decode_jpeg(const std::vector<uint8_t>& bytes, const std::string& name
   } else {
     for (size_t i = 0; i < count; ++i) {
       const uint8_t* cmyk = src + 4 * i;
-      for (int c = 0; c < 3; ++c) dst[3 * i + c] = pil_cmyk_channel(cmyk[c], cmyk[3]);
+      for (int c = 0; c < 3; ++c) {
+        dst[3 * i + c] = cmyk_rule == CmykRule::kPil ? pil_cmyk_channel(cmyk[c], cmyk[3])
+                                                     : opencv_cmyk_channel(cmyk[c], cmyk[3]);
+      }
     }
   }
   return image;
@@ -197,7 +207,7 @@ ImageRGB8 from_opencv(const cv::Mat& mat, bool clip_16bit_gray, const std::strin
   return image;
 }
 
-ImageRGB8 decode_with_opencv(const std::vector<uint8_t>& bytes, const std::string& name) {
+cv::Mat imdecode_unchanged(const std::vector<uint8_t>& bytes, const std::string& name) {
   cv::Mat mat;
   try {
     mat =
@@ -210,27 +220,49 @@ ImageRGB8 decode_with_opencv(const std::vector<uint8_t>& bytes, const std::strin
     throw InputError(
         fmt::format("{}: not a decodable image (corrupt, truncated or unsupported format)", name));
   }
-  return from_opencv(mat, is_png_16bit_gray(bytes), name);
+  return mat;
+}
+
+void reject_gif(const std::vector<uint8_t>& bytes, const std::string& name) {
+  if (is_gif(bytes)) {
+    throw InputError(
+        fmt::format("{}: GIF images are not supported (OpenCV has no GIF decoder); convert to PNG", name));
+  }
+}
+
+std::vector<uint8_t> read_file_bytes(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw InputError(fmt::format("{}: cannot open image file: {}", path, std::strerror(errno)));
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  if (file.bad()) throw InputError(fmt::format("{}: cannot read image file", path));
+  return bytes;
 }
 
 }  // namespace
 
 ImageRGB8 decode_image_rgb(const std::vector<uint8_t>& bytes, const std::string& name) {
   if (bytes.empty()) throw InputError(fmt::format("{}: image file is empty", name));
-  if (is_jpeg(bytes)) return decode_jpeg(bytes, name);
-  if (is_gif(bytes)) {
-    throw InputError(
-        fmt::format("{}: GIF images are not supported (OpenCV has no GIF decoder); convert to PNG", name));
-  }
-  return decode_with_opencv(bytes, name);
+  if (is_jpeg(bytes)) return decode_jpeg(bytes, name, CmykRule::kPil);
+  reject_gif(bytes, name);
+  return from_opencv(imdecode_unchanged(bytes, name), is_png_16bit_gray(bytes), name);
 }
 
-ImageRGB8 read_image_rgb(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw InputError(fmt::format("{}: cannot open image file: {}", path, std::strerror(errno)));
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  if (file.bad()) throw InputError(fmt::format("{}: cannot read image file", path));
-  return decode_image_rgb(bytes, path);
+ImageRGB8 read_image_rgb(const std::string& path) { return decode_image_rgb(read_file_bytes(path), path); }
+
+ImageRGB8 decode_image_rgb_cv2(const std::vector<uint8_t>& bytes, const std::string& name) {
+  if (bytes.empty()) throw InputError(fmt::format("{}: image file is empty", name));
+  // libjpeg gives OpenCV's bytes here too, and unlike OpenCV it reports truncation.
+  if (is_jpeg(bytes)) return decode_jpeg(bytes, name, CmykRule::kOpenCv);
+  reject_gif(bytes, name);
+  const cv::Mat mat = imdecode_unchanged(bytes, name);
+  if (mat.depth() != CV_8U) {
+    throw InputError(fmt::format("{}: 16-bit images are not supported by the albu (cv2) recipes", name));
+  }
+  return from_opencv(mat, false, name);
+}
+
+ImageRGB8 read_image_rgb_cv2(const std::string& path) {
+  return decode_image_rgb_cv2(read_file_bytes(path), path);
 }
 
 }  // namespace oml

@@ -19,4 +19,11 @@ ImageRGB8 read_image_rgb(const std::string& path);
 // Same as read_image_rgb on bytes already in memory; `name` only appears in error messages.
 ImageRGB8 decode_image_rgb(const std::vector<uint8_t>& bytes, const std::string& name);
 
+// OML's cv2 reader, used by the albu recipes (spec §2.5, *to verify*): OpenCV's imdecode with
+// IMREAD_UNCHANGED then BGR->RGB. Same bytes as read_image_rgb except CMYK JPEG, which gets
+// OpenCV's conversion R = k - ((255 - c) * k >> 8) on the stored samples. Ours, where OML fails or
+// is silent: gray is replicated, 16-bit images and truncated JPEGs are InputErrors.
+ImageRGB8 read_image_rgb_cv2(const std::string& path);
+ImageRGB8 decode_image_rgb_cv2(const std::vector<uint8_t>& bytes, const std::string& name);
+
 }  // namespace oml

@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 #include <stdexcept>
 
 #include "oml/common/errors.h"
@@ -40,6 +43,7 @@ ImageRGB8 window(const ImageRGB8& image, int64_t top, int64_t left, int height, 
 
 std::string TransformSpec::describe() const {
   if (kind == TransformKind::kSquash) return fmt::format("squash({})", size);
+  if (kind == TransformKind::kAlbu) return fmt::format("albu({})", size);
   return fmt::format("hypvit({},{})", size, crop_size);
 }
 
@@ -108,7 +112,56 @@ ImageTensorCHW to_normalized_tensor(const ImageRGB8& image, const std::array<dou
   return tensor;
 }
 
+ImageRGB8 albu_resize_and_pad(const ImageRGB8& image, int size) {
+  if (size <= 0) throw std::invalid_argument("albu_resize_and_pad: size must be positive");
+  ImageRGB8 resized = image;
+  const double scale = static_cast<double>(size) / std::max(image.width, image.height);
+  if (scale != 1.0) {
+    // Python round(): half to even, which nearbyint does in the default rounding mode.
+    resized.height = std::max(1, static_cast<int>(std::nearbyint(image.height * scale)));
+    resized.width = std::max(1, static_cast<int>(std::nearbyint(image.width * scale)));
+    resized.pixels.resize(static_cast<size_t>(resized.width) * resized.height * 3);
+    const cv::Mat src(image.height, image.width, CV_8UC3, const_cast<uint8_t*>(image.pixels.data()));
+    cv::Mat dst(resized.height, resized.width, CV_8UC3, resized.pixels.data());
+    cv::resize(src, dst, dst.size(), 0, 0, cv::INTER_LINEAR);
+  }
+  const int height = std::max(size, resized.height);
+  const int width = std::max(size, resized.width);
+  if (height == resized.height && width == resized.width) return resized;
+  ImageRGB8 padded;
+  padded.height = height;
+  padded.width = width;
+  padded.pixels.assign(static_cast<size_t>(width) * height * 3, 255);
+  const int top = (height - resized.height) / 2;
+  const int left = (width - resized.width) / 2;
+  for (int y = 0; y < resized.height; ++y) {
+    std::copy_n(resized.at(y, 0), static_cast<size_t>(resized.width) * 3, padded.at(top + y, left));
+  }
+  return padded;
+}
+
+ImageTensorCHW to_albu_normalized_tensor(const ImageRGB8& image, const std::array<double, 3>& mean,
+                                         const std::array<double, 3>& std) {
+  ImageTensorCHW tensor;
+  tensor.height = image.height;
+  tensor.width = image.width;
+  const size_t plane = static_cast<size_t>(image.height) * image.width;
+  tensor.values.resize(plane * 3);
+  for (int c = 0; c < 3; ++c) {
+    const float scaled_mean = static_cast<float>(mean[c]) * 255.0f;
+    const float reciprocal_std = 1.0f / (static_cast<float>(std[c]) * 255.0f);
+    float table[256];
+    for (int v = 0; v < 256; ++v) table[v] = (static_cast<float>(v) - scaled_mean) * reciprocal_std;
+    float* dst = tensor.values.data() + plane * c;
+    const uint8_t* src = image.pixels.data() + c;
+    for (size_t i = 0; i < plane; ++i) dst[i] = table[src[3 * i]];
+  }
+  return tensor;
+}
+
 ImageTensorCHW apply_transform(const ImageRGB8& image, const TransformSpec& spec) {
+  if (spec.kind == TransformKind::kAlbu)
+    return to_albu_normalized_tensor(albu_resize_and_pad(image, spec.size));
   if (spec.kind == TransformKind::kSquash) {
     return to_normalized_tensor(resize_pillow(image, spec.size, spec.size, ResampleFilter::kBilinear));
   }
@@ -118,7 +171,7 @@ ImageTensorCHW apply_transform(const ImageRGB8& image, const TransformSpec& spec
 
 ImageTensorCHW load_transformed(const std::string& path, const std::optional<BoundingBox>& box,
                                 const TransformSpec& spec) {
-  ImageRGB8 image = read_image_rgb(path);
+  ImageRGB8 image = spec.kind == TransformKind::kAlbu ? read_image_rgb_cv2(path) : read_image_rgb(path);
   if (box) {
     try {
       image = crop_pil(image, *box);

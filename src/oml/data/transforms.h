@@ -13,6 +13,7 @@ namespace oml {
 enum class TransformKind {
   kSquash,  // OML get_normalisation_resize_torch(S): S x S bilinear (aspect not kept), normalise
   kHypViT,  // Resize(S, bicubic) on the shorter side, CenterCrop(C), normalise
+  kAlbu,    // *to verify*: cv2 reader, LongestMaxSize(S) INTER_LINEAR, white PadIfNeeded, albu Normalize
 };
 
 struct TransformSpec {
@@ -22,9 +23,10 @@ struct TransformSpec {
 
   static TransformSpec squash(int size) { return {TransformKind::kSquash, size, size}; }
   static TransformSpec hypvit(int size, int crop_size) { return {TransformKind::kHypViT, size, crop_size}; }
+  static TransformSpec albu(int size) { return {TransformKind::kAlbu, size, size}; }
 
   // Height and width of the tensors apply_transform produces.
-  int output_height() const { return kind == TransformKind::kSquash ? size : crop_size; }
+  int output_height() const { return kind == TransformKind::kHypViT ? crop_size : size; }
   int output_width() const { return output_height(); }
   // "squash(224)" / "hypvit(256,224)", for logs and error messages.
   std::string describe() const;
@@ -53,10 +55,21 @@ ImageRGB8 center_crop(const ImageRGB8& image, int crop_height, int crop_width);
 ImageTensorCHW to_normalized_tensor(const ImageRGB8& image, const std::array<double, 3>& mean = kImageNetMean,
                                     const std::array<double, 3>& std = kImageNetStd);
 
-// The whole recipe on a decoded image.
+// albumentations LongestMaxSize(size) with cv2 INTER_LINEAR (new side round-half-even(dim * scale))
+// then PadIfNeeded(size, size) with white, floor(d/2) before. *To verify* against albumentations.
+ImageRGB8 albu_resize_and_pad(const ImageRGB8& image, int size);
+
+// albumentations Normalize then ToTensorV2: (v - float(mean) * 255) * (1 / (float(std) * 255)) in
+// float32 (a reciprocal, unlike torchvision), CHW.
+ImageTensorCHW to_albu_normalized_tensor(const ImageRGB8& image,
+                                         const std::array<double, 3>& mean = kImageNetMean,
+                                         const std::array<double, 3>& std = kImageNetStd);
+
+// The whole recipe on a decoded image (decoded with read_image_rgb_cv2 for kAlbu).
 ImageTensorCHW apply_transform(const ImageRGB8& image, const TransformSpec& spec);
 
-// Decode (read_image_rgb), crop to `box` if given (crop then resize), transform.
+// Decode (read_image_rgb; read_image_rgb_cv2 for kAlbu), crop to `box` if given (crop then resize),
+// transform.
 ImageTensorCHW load_transformed(const std::string& path, const std::optional<BoundingBox>& box,
                                 const TransformSpec& spec);
 
