@@ -1,0 +1,190 @@
+#include <caffe2/serialize/inline_container.h>
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <cstring>
+#include <fstream>
+#include <map>
+
+#include "oml/common/errors.h"
+#include "oml/models/torch_file.h"
+
+namespace oml {
+namespace {
+
+using Kind = PickleObject::Kind;
+
+// torch.save's legacy stream starts with this pickled integer.
+const char kLegacyMagic[] = "\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19";
+constexpr int64_t kLegacyProtocolVersion = 1001;
+
+torch::ScalarType storage_dtype(const PickleValue& storage_type, const std::string& path) {
+  static const std::map<std::string, torch::ScalarType> dtypes = {
+      {"torch.FloatStorage", torch::kFloat32}, {"torch.DoubleStorage", torch::kFloat64},
+      {"torch.HalfStorage", torch::kFloat16},  {"torch.BFloat16Storage", torch::kBFloat16},
+      {"torch.LongStorage", torch::kInt64},    {"torch.IntStorage", torch::kInt32},
+      {"torch.ShortStorage", torch::kInt16},   {"torch.CharStorage", torch::kInt8},
+      {"torch.ByteStorage", torch::kUInt8},    {"torch.BoolStorage", torch::kBool},
+      {"torch.UntypedStorage", torch::kUInt8},
+  };
+  const std::string name = storage_type ? storage_type->text : "?";
+  auto found = dtypes.find(name);
+  if (!storage_type || storage_type->kind != Kind::Global || found == dtypes.end()) {
+    throw InputError(fmt::format("{}: unsupported tensor storage type '{}'", path, name));
+  }
+  return found->second;
+}
+
+struct StorageRef {
+  std::string key;
+  torch::ScalarType dtype;
+  int64_t numel;
+};
+
+// Persistent ids are ('storage', storage_type, key, location, numel[, view_metadata]).
+StorageRef parse_storage_id(const PickleValue& pid, const std::string& path) {
+  const bool ok = pid->kind == Kind::Tuple && pid->items.size() >= 5 && pid->items[0]->is_string() &&
+                  pid->items[0]->text == "storage" && pid->items[2]->is_string() &&
+                  pid->items[4]->kind == Kind::Int;
+  if (!ok)
+    throw InputError(
+        fmt::format("{}: unsupported persistent object in the pickle (not a tensor storage)", path));
+  if (pid->items.size() > 5 && pid->items[5]->kind != Kind::None) {
+    throw InputError(
+        fmt::format("{}: storage views of pre-0.4 PyTorch files are not supported; re-save the file with "
+                    "a recent PyTorch (torch.save(torch.load(f), f))",
+                    path));
+  }
+  return {pid->items[2]->text, storage_dtype(pid->items[1], path), pid->items[4]->integer};
+}
+
+PickleValue make_storage(torch::Tensor data) {
+  auto v = make_pickle_value(Kind::Storage);
+  v->tensor = std::move(data);
+  return v;
+}
+
+std::string read_whole_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(fmt::format("{}: cannot open the checkpoint file", path));
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+PickleValue read_zip_file(const std::string& path) {
+  std::unique_ptr<caffe2::serialize::PyTorchStreamReader> reader;
+  try {
+    reader = std::make_unique<caffe2::serialize::PyTorchStreamReader>(path);
+  } catch (const c10::Error& e) {
+    throw InputError(fmt::format("{}: not a readable PyTorch zip checkpoint (truncated or corrupt?): {}",
+                                 path, e.what_without_backtrace()));
+  }
+  if (!reader->hasRecord("data.pkl")) {
+    if (reader->hasRecord("constants.pkl")) {
+      throw InputError(
+          fmt::format("{}: this is a TorchScript archive (torch.jit.save), not a state dict; save "
+                      "model.state_dict() with torch.save instead",
+                      path));
+    }
+    throw InputError(fmt::format("{}: zip file without data.pkl: not a torch.save checkpoint", path));
+  }
+  std::map<std::string, PickleValue> storages;
+  auto load_storage = [&](const PickleValue& pid) -> PickleValue {
+    const StorageRef ref = parse_storage_id(pid, path);
+    auto& slot = storages[ref.key];
+    if (slot) return slot;
+    const std::string record = "data/" + ref.key;
+    if (!reader->hasRecord(record))
+      throw InputError(fmt::format("{}: missing tensor data record '{}'", path, record));
+    auto [data, size] = reader->getRecord(record);
+    auto storage = torch::empty({ref.numel}, torch::TensorOptions().dtype(ref.dtype));
+    const size_t bytes = static_cast<size_t>(storage.nbytes());
+    if (size < bytes) {
+      throw InputError(
+          fmt::format("{}: tensor data record '{}' has {} bytes, expected {}", path, record, size, bytes));
+    }
+    if (bytes) std::memcpy(storage.data_ptr(), data.get(), bytes);
+    slot = make_storage(storage);
+    return slot;
+  };
+  try {
+    auto [pickle, size] = reader->getRecord("data.pkl");
+    RestrictedUnpickler unpickler(static_cast<const char*>(pickle.get()), size, path, load_storage);
+    return unpickler.load();
+  } catch (const c10::Error& e) {
+    throw InputError(fmt::format("{}: corrupt PyTorch zip checkpoint: {}", path, e.what_without_backtrace()));
+  }
+}
+
+// Legacy stream: magic, protocol version, sys info, the object (storages as persistent ids), the
+// list of storage keys, then each storage as int64 element count + raw little-endian data.
+PickleValue read_legacy_file(const std::string& path, const std::string& bytes) {
+  std::map<std::string, torch::Tensor> storages;
+  auto load_storage = [&](const PickleValue& pid) -> PickleValue {
+    const StorageRef ref = parse_storage_id(pid, path);
+    auto& slot = storages[ref.key];
+    if (!slot.defined()) slot = torch::empty({ref.numel}, torch::TensorOptions().dtype(ref.dtype));
+    return make_storage(slot);
+  };
+  RestrictedUnpickler unpickler(bytes.data(), bytes.size(), path, load_storage);
+  const auto magic = unpickler.load();
+  if (magic->kind != Kind::BigInt || magic->text != std::string(kLegacyMagic, 10)) {
+    throw InputError(fmt::format("{}: not a PyTorch checkpoint (bad magic number)", path));
+  }
+  const auto protocol = unpickler.load();
+  if (protocol->kind != Kind::Int || protocol->integer != kLegacyProtocolVersion) {
+    throw InputError(fmt::format("{}: unsupported legacy PyTorch protocol version", path));
+  }
+  const auto sys_info = unpickler.load();
+  const auto little_endian = sys_info->kind == Kind::Dict ? sys_info->find("little_endian") : nullptr;
+  if (little_endian && little_endian->kind == Kind::Bool && !little_endian->boolean) {
+    throw InputError(fmt::format("{}: big-endian legacy checkpoints are not supported", path));
+  }
+  auto result = unpickler.load();
+  const auto keys = unpickler.load();
+  if (keys->kind != Kind::List)
+    throw InputError(fmt::format("{}: corrupt legacy checkpoint (no storage list)", path));
+  size_t position = unpickler.position();
+  for (const auto& key : keys->items) {
+    auto found = key->is_string() ? storages.find(key->text) : storages.end();
+    if (found == storages.end())
+      throw InputError(fmt::format("{}: corrupt legacy checkpoint (unknown storage)", path));
+    auto& storage = found->second;
+    int64_t count = 0;
+    const size_t bytes_needed = static_cast<size_t>(storage.nbytes());
+    if (bytes.size() - position < sizeof count + bytes_needed) {
+      throw InputError(fmt::format("{}: legacy checkpoint ends inside tensor data (truncated file?)", path));
+    }
+    std::memcpy(&count, bytes.data() + position, sizeof count);
+    if (count != storage.numel()) {
+      throw InputError(
+          fmt::format("{}: corrupt legacy checkpoint (storage '{}' has {} elements, expected {})", path,
+                      key->text, count, storage.numel()));
+    }
+    position += sizeof count;
+    if (bytes_needed) std::memcpy(storage.data_ptr(), bytes.data() + position, bytes_needed);
+    position += bytes_needed;
+  }
+  return result;
+}
+
+}  // namespace
+
+PickleValue read_torch_file(const std::string& path) {
+  std::string head;
+  {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw InputError(fmt::format("{}: cannot open the checkpoint file", path));
+    head.resize(4);
+    in.read(head.data(), 4);
+    head.resize(static_cast<size_t>(in.gcount()));
+  }
+  if (head == std::string("PK\x03\x04", 4)) return read_zip_file(path);
+  if (head.size() == 4 && static_cast<uint8_t>(head[0]) == 0x80 && head[2] == '\x8a') {
+    return read_legacy_file(path, read_whole_file(path));
+  }
+  if (head.empty()) throw InputError(fmt::format("{}: empty file, not a PyTorch checkpoint", path));
+  throw InputError(fmt::format(
+      "{}: not a PyTorch checkpoint (neither torch.save's zip format nor its legacy format)", path));
+}
+
+}  // namespace oml
