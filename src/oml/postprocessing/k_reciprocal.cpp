@@ -83,10 +83,15 @@ NeighborGraph build_graph(const Matrix& nodes, int64_t ranked, const Postprocess
           const float* d = tile.row(i);
           BoundedTopK& top = tops[static_cast<size_t>(i)];
           float& row_max = graph.row_max[static_cast<size_t>(i)];
+          float threshold = top.threshold();
           for (int64_t j = tile.g_begin; j < tile.g_end; ++j) {
             const float dj = d[j - tile.g_begin];
             row_max = std::max(row_max, dj * dj);
-            if (j != i) top.push({static_cast<int32_t>(j), dj});
+            // Nodes arrive in increasing order, so strict < keeps "ties → lower node".
+            if (dj < threshold && j != i) {
+              top.push({static_cast<int32_t>(j), dj});
+              threshold = top.threshold();
+            }
           }
         }
       },
@@ -267,8 +272,13 @@ void KReciprocalReranking::process(RetrievalResults& results, const Postprocessi
         for (int64_t q = tile.q_begin; q < tile.q_end; ++q) {
           const float* d = tile.row(q);
           BoundedTopK& top = tops[static_cast<size_t>(q)];
+          float threshold = top.threshold();
           for (int64_t g = tile.g_begin; g < tile.g_end; ++g) {
-            if (!context.problem.is_ignored(q, g)) top.push({static_cast<int32_t>(g), d[g - tile.g_begin]});
+            const float dg = d[g - tile.g_begin];
+            if (dg < threshold && !context.problem.is_ignored(q, g)) {
+              top.push({static_cast<int32_t>(g), dg});
+              threshold = top.threshold();
+            }
           }
         }
       },
