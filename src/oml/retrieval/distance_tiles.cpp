@@ -40,8 +40,7 @@ void finish_distances(float* tile, int64_t rows, int64_t cols, int64_t stride, c
     float* out = tile + i * stride;
     const float qn = query_norms[i];
     for (int64_t j = 0; j < cols; ++j) {
-      const float squared = (qn + gallery_norms[j]) + out[j];
-      out[j] = std::sqrt(squared > 0.0f ? squared : 0.0f);
+      out[j] = distance_from_squared(squared_from_raw(qn, gallery_norms[j], out[j]));
     }
   }
 }
@@ -94,8 +93,12 @@ void for_each_distance_tile(const Matrix& queries, const Matrix& galleries, cons
           cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows), static_cast<int>(cols),
                       static_cast<int>(dim), -2.0f, queries.row(q0), static_cast<int>(dim), galleries.row(g0),
                       static_cast<int>(dim), 0.0f, tile.data(), static_cast<int>(cols));
-          finish_distances(tile.data(), rows, cols, cols, query_norms.data() + q0, gallery_norms.data() + g0);
-          DistanceTile view{q0, q1, g0, g1, cols, tile.data(), worker};
+          if (!options.raw_products) {
+            finish_distances(tile.data(), rows, cols, cols, query_norms.data() + q0,
+                             gallery_norms.data() + g0);
+          }
+          DistanceTile view{
+              q0, q1, g0, g1, cols, tile.data(), worker, query_norms.data() + q0, gallery_norms.data() + g0};
           visit(view);
         }
         if (progress) {

@@ -1,4 +1,5 @@
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <functional>
 
@@ -16,6 +17,10 @@ struct DistanceTile {
   int64_t stride = 0;
   const float* values = nullptr;
   int worker = 0;  // 0 <= worker < threads: index for per-worker accumulators
+  // With TileOptions::raw_products the values are −2 q·g; the distance is then
+  // distance_from_raw(query_norms[q - q_begin], gallery_norms[g - g_begin], value).
+  const float* query_norms = nullptr;
+  const float* gallery_norms = nullptr;
 
   const float* row(int64_t q) const { return values + (q - q_begin) * stride; }
 };
@@ -25,7 +30,15 @@ struct TileOptions {
   int64_t gallery_block = 2048;
   int threads = 0;                       // 0 = all cores
   const char* progress_label = nullptr;  // shows a progress bar over queries when set
+  // Skip the norms/clamp/sqrt pass: visitors that look at few values (top-k) finish only those.
+  bool raw_products = false;
 };
+
+// The one formula every path uses, so all report bit-identical distances.
+inline float squared_from_raw(float query_norm, float gallery_norm, float raw) {
+  return (query_norm + gallery_norm) + raw;
+}
+inline float distance_from_squared(float squared) { return std::sqrt(squared > 0.0f ? squared : 0.0f); }
 
 using TileVisitor = std::function<void(const DistanceTile&)>;
 
