@@ -13,6 +13,16 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   python3-torch python3-torchvision python3-pil python3-numpy python3-faiss
   chromium
+  # oml dataset: fashion-mnist, and the CJK fonts of cjk-fonts (src/oml/datasets/cjk_font_catalogue.cpp)
+  dataset-fashion-mnist librsvg2-bin
+  fonts-noto-cjk fonts-arphic-uming fonts-arphic-ukai fonts-wqy-zenhei fonts-wqy-microhei
+  fonts-ipafont-gothic fonts-ipafont-mincho fonts-cwtex-kai fonts-cwtex-ming fonts-vlgothic fonts-misaki
+  fonts-horai-umefont fonts-sawarabi-gothic fonts-sawarabi-mincho fonts-motoya-l-cedar
+  fonts-motoya-l-maruberi fonts-kouzan-mouhitsu fonts-aoyagi-soseki fonts-aoyagi-kouzan-t fonts-hanazono
+  fonts-seto fonts-smiley-sans fonts-morisawa-bizud-gothic fonts-morisawa-bizud-mincho fonts-dejima-mincho
+  fonts-kiloji fonts-konatu fonts-oradano-mincho-gsrr fonts-yusei-magic fonts-reggae fonts-train
+  fonts-dotgothic16 fonts-lxgw-wenkai fonts-arphic-gkai00mp fonts-arphic-bsmi00lp fonts-droid-fallback
+  fonts-umeplus fonts-baekmuk
 )
 
 missing=()
