@@ -47,15 +47,20 @@ std::vector<bool> usable_code_points(const FontFace& face, const std::vector<cha
   return usable;
 }
 
-std::string hex_code_point(char32_t code_point) {
-  char text[16];
-  std::snprintf(text, sizeof text, "%04x", static_cast<unsigned>(code_point));
+std::string character_directory(char32_t code_point) {
+  char text[32];
+  std::snprintf(text, sizeof text, "images/%04x", static_cast<unsigned>(code_point));
   return text;
 }
 
+std::string image_path(char32_t code_point, const CatalogueFont& font) {
+  return character_directory(code_point) + "/" + font.id + ".png";
+}
+
+// A kept character and the fonts whose image of it was written.
 struct CharacterImages {
   char32_t code_point = 0;
-  std::vector<std::pair<size_t, GlyphImage>> by_font;  // (index into the selected fonts, image)
+  std::vector<size_t> fonts;  // indices into the selected fonts
 };
 
 }  // namespace
@@ -79,6 +84,9 @@ DatasetSummary build_cjk_fonts_dataset(const CjkFontsOptions& options) {
     usable.push_back(usable_code_points(*font.face, characters));
 
   // Characters in frequency order that enough fonts actually draw (a mapped glyph can be empty).
+  // Images are written as soon as a character qualifies, so memory stays at one character's worth.
+  const std::string root = options.out_dir + "/";
+  prepare_directory(options.out_dir);
   const int64_t min_ink = static_cast<int64_t>(options.size) * options.size / 1000 + 1;
   std::vector<CharacterImages> kept;
   ProgressBar progress("cjk-fonts: rendering", options.classes, "characters");
@@ -86,15 +94,22 @@ DatasetSummary build_cjk_fonts_dataset(const CjkFontsOptions& options) {
     int mapped = 0;
     for (int f = 0; f < n_fonts; ++f) mapped += usable[static_cast<size_t>(f)][c] ? 1 : 0;
     if (mapped < options.min_fonts) continue;
-    CharacterImages images;
-    images.code_point = characters[c];
+    std::vector<std::pair<size_t, GlyphImage>> drawn;
     for (int f = 0; f < n_fonts; ++f) {
       if (!usable[static_cast<size_t>(f)][c]) continue;
       GlyphImage image =
           selection.fonts[static_cast<size_t>(f)].face->render_centred(characters[c], options.size);
-      if (image.ink_pixels >= min_ink) images.by_font.emplace_back(static_cast<size_t>(f), std::move(image));
+      if (image.ink_pixels >= min_ink) drawn.emplace_back(static_cast<size_t>(f), std::move(image));
     }
-    if (static_cast<int>(images.by_font.size()) < options.min_fonts) continue;
+    if (static_cast<int>(drawn.size()) < options.min_fonts) continue;
+    CharacterImages images;
+    images.code_point = characters[c];
+    prepare_directory(root + character_directory(characters[c]));
+    for (const auto& [font, image] : drawn) {
+      write_gray_png(root + image_path(characters[c], selection.fonts[font].entry), image.pixels.data(),
+                     image.size, image.size);
+      images.fonts.push_back(font);
+    }
     kept.push_back(std::move(images));
     progress.advance();
   }
@@ -107,20 +122,15 @@ DatasetSummary build_cjk_fonts_dataset(const CjkFontsOptions& options) {
 
   const std::vector<bool> is_validation =
       choose_validation_classes(static_cast<int64_t>(kept.size()), options.val_fraction, options.seed);
-  const std::string root = options.out_dir + "/";
-  prepare_directory(options.out_dir);
   std::vector<DatasetRow> rows;
   std::vector<int64_t> images_per_font(static_cast<size_t>(n_fonts), 0);
   for (size_t label = 0; label < kept.size(); ++label) {
-    const std::string directory = "images/" + hex_code_point(kept[label].code_point);
-    prepare_directory(root + directory);
-    for (const auto& [font, image] : kept[label].by_font) {
+    for (size_t font : kept[label].fonts) {
       DatasetRow row;
       row.label = static_cast<int64_t>(label);
-      row.path = directory + "/" + selection.fonts[font].entry.id + ".png";
+      row.path = image_path(kept[label].code_point, selection.fonts[font].entry);
       row.is_train = !is_validation[label];
       row.is_query = row.is_gallery = !row.is_train;
-      write_gray_png(root + row.path, image.pixels.data(), image.size, image.size);
       ++images_per_font[font];
       rows.push_back(std::move(row));
     }
