@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "cli/retrieval_cli_helpers.h"
 #include "oml/io/npy.h"
 
