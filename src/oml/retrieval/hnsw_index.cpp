@@ -47,6 +47,7 @@ void HnswIndex::add(const Matrix& galleries) {
   std::unique_ptr<ProgressBar> progress;
   if (options_.show_progress) progress = std::make_unique<ProgressBar>("hnsw build", galleries.rows, "items");
   std::mutex progress_mutex;
+  int64_t reported = 0;
   const int threads = resolve_threads(options_.threads);
   // The first point alone, so concurrent inserts always find an entry point.
   if (galleries.rows > 0) graph_->hnsw->addPoint(galleries.row(0), 0);
@@ -57,9 +58,13 @@ void HnswIndex::add(const Matrix& galleries) {
     if (progress && g % kChunk == 0) {
       std::lock_guard<std::mutex> lock(progress_mutex);
       progress->advance(kChunk);
+      reported += kChunk;
     }
   }
-  if (progress) progress->finish();
+  if (progress) {
+    progress->advance(galleries.rows - reported);
+    progress->finish();
+  }
 }
 
 std::vector<std::vector<Neighbor>> HnswIndex::search(const Matrix& queries, int64_t k,
