@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# oml train-extractor vs the same training loop in PyTorch-Python (bench/ref/train_extractor_ref.py):
+# vitt16 from random init, 64 px cjk-fonts glyphs, balanced batches 8x4, random resized crop +
+# colour jitter, hard-mined triplet loss, AdamW + warm-up/cosine, no validation, same threads.
+# Throughput = trained images / wall time of the whole command (start-up and image reading included).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+OML=${OML_BUILD_DIR:-build}/oml
+WORK=${BENCH_WORK:-bench/out}/train_extractor
+THREADS=${BENCH_THREADS:-$(nproc)}
+REPEATS=${BENCH_REPEATS:-3}
+EPOCHS=${BENCH_TRAIN_EPOCHS:-2}
+PY=/usr/bin/python3
+[ -x "$OML" ] || { echo "train-extractor bench: $OML not built"; exit 1; }
+[ -f "$WORK/data/df.csv" ] || "$OML" dataset cjk-fonts --out "$WORK/data" --classes 200 --size 64 >/dev/null
+LABELS=$("$PY" -c "import csv,sys; print(len({r['label'] for r in csv.DictReader(open(sys.argv[1])) if r['split']=='train'}))" "$WORK/data/df.csv")
+ITEMS=$((EPOCHS * (LABELS / 8) * 32))
+COMMON="--csv $WORK/data/df.csv --size 64 --n-labels 8 --n-instances 4 --epochs $EPOCHS --threads $THREADS"
+python3 bench/compare.py --name "train-extractor vitt16 64px triplet ($ITEMS images)" --repeats "$REPEATS" \
+  --threads "$THREADS" --items "$ITEMS" --unit images --note "batch 8x4, $EPOCHS epochs, whole command" \
+  --ours "$OML train-extractor $COMMON --arch vitt16 --val-every 0 --quiet --out $WORK/ours.pth" \
+  --ref "$PY bench/ref/train_extractor_ref.py $COMMON --arch vitt16"

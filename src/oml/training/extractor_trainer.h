@@ -1,0 +1,99 @@
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "oml/models/vit_config.h"
+#include "oml/training/augmentations.h"
+#include "oml/training/losses.h"
+#include "oml/training/lr_schedule.h"
+#include "oml/training/validation.h"
+
+// `oml train-extractor`: metric learning of a ViT extractor on the train split of an OML CSV,
+// validated on its validation split after epochs, with resumable state next to the output.
+namespace oml::training {
+
+enum class ExtractorLossKind { kTriplet, kArcFace };
+enum class OptimizerKind { kAdamW, kSgd };
+enum class BestMetric { kMap5, kCmc1 };
+
+ExtractorLossKind parse_extractor_loss(const std::string& name);  // triplet | arcface
+OptimizerKind parse_optimizer(const std::string& name);           // adamw | sgd
+BestMetric parse_best_metric(const std::string& name);            // map5 | cmc1
+
+struct ExtractorTrainingOptions {
+  std::string csv_path;
+  std::string root;  // empty = the CSV's directory
+  std::string arch = "vitt16";
+  std::optional<ViTConfig> arch_override;  // a custom shape instead of `arch` (tests)
+  std::string weights;                     // empty = random DINO initialisation
+  std::string out_path;
+  int size = 64;
+  bool normalise = true;  // L2-normalised features (OML's normalise_features); extract with --normalise
+
+  ExtractorLossKind loss = ExtractorLossKind::kTriplet;
+  TripletLossOptions triplet;
+  ArcFaceOptions arcface;
+
+  OptimizerKind optimizer = OptimizerKind::kAdamW;
+  double lr = 5e-4;
+  double weight_decay = 0.05;  // not applied to biases, norms, cls_token, pos_embed
+  double momentum = 0.9;       // SGD only
+  LrScheduleKind schedule = LrScheduleKind::kCosine;
+  double warmup_epochs = 1.0;
+  int64_t step_epochs = 10;  // step schedule: decay period
+  double step_gamma = 0.1;
+
+  int64_t n_labels = 8;
+  int64_t n_instances = 4;
+  int64_t epochs = 10;
+  uint64_t seed = 0;
+  int threads = 0;  // data loading and retrieval; torch's pool is set by the caller
+  bool resume = false;
+
+  int64_t val_every = 1;  // validate after every n-th epoch and after the last; 0 = never
+  BestMetric best_metric = BestMetric::kMap5;
+  int64_t eval_batch_size = 128;
+  AugmentationOptions augmentation;
+  size_t image_cache_bytes = size_t{2} << 30;
+
+  bool show_progress = true;
+  // Receives one line per event (epoch summary, validation, checkpoint); default prints to stdout.
+  std::function<void(const std::string&)> log;
+};
+
+struct EpochRecord {
+  int64_t epoch = 0;  // 1-based
+  double mean_loss = 0.0;
+  double last_lr = 0.0;
+  double images_per_second = 0.0;  // training steps only (no validation)
+  std::optional<ValidationScores> validation;
+  bool is_best = false;
+};
+
+struct TrainingSummary {
+  int64_t first_epoch = 1;          // > 1 after --resume
+  std::vector<double> step_losses;  // every step of this run, in order
+  std::vector<EpochRecord> epochs;  // the epochs of this run
+  int64_t best_epoch = 0;           // over the whole training, resumed parts included (0 = none)
+  std::optional<double> best_score;
+  int64_t steps_per_epoch = 0;
+  int64_t batch_size = 0;
+};
+
+// Side files next to `out_path` that --resume reads: the last epoch's weights, optimizer state
+// and a JSON record (epoch reached, best score, the options that must not change).
+std::string last_checkpoint_path(const std::string& out_path);
+std::string optimizer_state_path(const std::string& out_path);
+std::string training_state_path(const std::string& out_path);
+
+TrainingSummary train_extractor(const ExtractorTrainingOptions& options);
+
+// The raw-pixel baseline on the validation split: squash(size) pixels as embeddings.
+// Writes them as .npy (one row per CSV row, train rows zero) when `npy_out` is not empty.
+ValidationScores evaluate_raw_pixel_baseline(const std::string& csv_path, const std::string& root, int size,
+                                             int threads, const std::string& npy_out);
+
+}  // namespace oml::training
