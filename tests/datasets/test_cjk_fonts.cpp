@@ -117,7 +117,9 @@ TEST(CjkFontsDataset, SeedChangesOnlyTheSplit) {
   CjkFontsOptions options = small_options(fresh_directory("cjk_seed_a"));
   const Dataframe a = (build_cjk_fonts_dataset(options), read_dataframe(options.out_dir + "/df.csv"));
   options.out_dir = fresh_directory("cjk_seed_b");
-  options.seed = 4;
+  // The next seed whose split of six classes differs (1 in 20 seeds gives the same three).
+  const std::vector<bool> first_split = choose_validation_classes(6, 0.5, options.seed);
+  while (choose_validation_classes(6, 0.5, options.seed) == first_split) ++options.seed;
   const Dataframe b = (build_cjk_fonts_dataset(options), read_dataframe(options.out_dir + "/df.csv"));
   ASSERT_EQ(a.rows.size(), b.rows.size());
   bool split_differs = false;

@@ -89,10 +89,6 @@ FontSelection select_cjk_fonts(const std::vector<CatalogueFont>& catalogue, int 
                                 " (difference " + percent(closest_difference) + ")");
       continue;
     }
-    if (closest != nullptr) {
-      selection.notes.push_back(std::string(entry.id) + ": kept (closest " + closest->entry.id +
-                                ", difference " + percent(closest_difference) + ")");
-    }
     selection.fonts.push_back({entry, std::move(face)});
     kept_probes.push_back(std::move(renderings));
   }

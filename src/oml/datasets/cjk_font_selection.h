@@ -15,7 +15,7 @@ struct SelectedFont {
 
 struct FontSelection {
   std::vector<SelectedFont> fonts;
-  std::vector<std::string> notes;  // why catalogue faces were left out, and the closest pairs
+  std::vector<std::string> notes;  // why catalogue faces were left out
 };
 
 // A font's renderings of a fixed list of probe characters (absent = the font has no glyph).
