@@ -1,0 +1,83 @@
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "oml/postprocessing/pipeline.h"
+#include "oml/postprocessing/postprocessor.h"
+#include "oml/retrieval/retrieval_results.h"
+
+// Pairwise re-ranking (spec §10.3-10.4): the top_n items of every list are scored by a pairwise
+// model (query image on top, candidate below) and reordered by that score; the tail is untouched.
+namespace oml {
+
+class PairwiseModel;
+
+// Our merge rule on one list (OML 3.x/4.0 with a float32 factor and a stable sort): the first
+// n = block_scores.size() items are sorted by score (stable); if a tail exists and the largest
+// score exceeds the tail's first distance, the block is rescaled by float32(tail_d0 / s_max) and
+// shifted by -1000·FLT_EPSILON so it stays ahead of the tail. The tail keeps its distances.
+void merge_reranked_block(std::vector<Neighbor>& list, const std::vector<float>& block_scores);
+
+// (query CSV row, gallery CSV row) pairs -> one score per pair, lower = more alike.
+using PairScoringFunction =
+    std::function<std::vector<float>(const std::vector<std::pair<int64_t, int64_t>>&)>;
+
+// Re-ranks the first min(top_n, len) items of every list with `score` (called with all pairs at
+// once, queries in order, candidates in list order). When `overrides` is given (per query,
+// sorted by gallery), the block's new distances are recorded there for full-row consumers.
+void rerank_lists(RetrievalResults& results, int64_t top_n, const PairScoringFunction& score,
+                  std::vector<std::vector<Neighbor>>* overrides = nullptr);
+
+// Where the re-ranker's images come from: rows -> squash(size) tensors, decoded once.
+struct PairScoringOptions {
+  int image_size = 224;
+  int64_t batch_size = 32;  // pairs per forward pass
+  int threads = 0;          // decoding threads (0 = all cores)
+  bool show_progress = false;
+  // Upper bound on the cached squashed images (uint8); beyond it queries are processed in chunks
+  // and an image needed by two chunks is decoded twice.
+  int64_t cache_bytes = int64_t{4} << 30;
+};
+
+// Scores pairs with `model.predict` in no-grad batches. Every image is read from `dataframe`
+// (full image, no bbox), squashed and cached by CSV row, so each distinct image is decoded once.
+PairScoringFunction make_image_pair_scorer(PairwiseModel& model, const Dataframe& dataframe,
+                                           const PairScoringOptions& options);
+
+// The validated `--post pairwise:...` options.
+struct PairwiseRerankerOptions {
+  std::string weights;  // ConcatSiamese checkpoint
+  int64_t top_n = 5;
+  std::string arch = "vits16";
+  std::vector<int64_t> mlp;  // empty = read from the checkpoint
+  bool tta = false;
+  PairScoringOptions scoring;
+};
+
+// Parses "100" / "128-10" (hidden sizes joined by '-', since ',' separates --post keys).
+std::vector<int64_t> parse_mlp_dims(const std::string& text, const std::string& what);
+
+// The `pairwise` postprocessor: builds the ConcatSiamese (weights loaded strictly) when
+// constructed, so bad weights fail before any other step runs.
+class PairwiseReranker : public RetrievalPostprocessor {
+ public:
+  explicit PairwiseReranker(PairwiseRerankerOptions options);
+  ~PairwiseReranker() override;
+  std::string name() const override { return "pairwise"; }
+  void process(RetrievalResults& results, const PostprocessingContext& context,
+               PostprocessingState& state) override;
+
+ private:
+  struct Model;
+  PairwiseRerankerOptions options_;
+  std::unique_ptr<Model> model_;
+};
+
+// The registry entry for `pairwise` (keys weights, top_n, size, arch, mlp, tta, batch).
+PostprocessorEntry pairwise_postprocessor_entry();
+
+}  // namespace oml
