@@ -1,7 +1,163 @@
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
 #include "oml/cli/commands.h"
+#include "oml/common/errors.h"
 
+extern char** environ;
+
+// `oml demo`: the note's whole flow on a CJK-fonts subset, each step a subcommand of this same
+// binary so the demo exercises exactly what users run: dataset -> train an extractor -> extract
+// -> evaluate -> train the ConcatSiamese re-ranker -> evaluate with re-ranking and with query
+// expansion -> HTML report.
 namespace oml::cli {
+namespace {
 
-void add_demo_command(CLI::App& app) { add_unimplemented_command(app, "demo", "Run the whole pipeline on the bundled default"); }
+struct DemoArguments {
+  std::string out = "demo-out";
+  int classes = 120;
+  int fonts = 12;
+  int image_size = 64;
+  int extractor_epochs = 12;
+  int reranker_epochs = 2;
+  int threads = 0;
+};
+
+std::string self_executable() {
+  std::error_code ec;
+  const auto path = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) throw std::runtime_error("cannot locate the oml binary: " + ec.message());
+  return path.string();
+}
+
+// Runs `oml <args...>` and fails naming the step when it does not exit with 0.
+void run_step(const std::string& title, const std::vector<std::string>& args) {
+  std::printf("\n== %s\n$ oml", title.c_str());
+  for (const auto& arg : args) std::printf(" %s", arg.c_str());
+  std::printf("\n");
+  std::fflush(stdout);
+  const std::string binary = self_executable();
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(binary.c_str()));
+  for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  const auto start = std::chrono::steady_clock::now();
+  pid_t pid = 0;
+  if (posix_spawn(&pid, binary.c_str(), nullptr, nullptr, argv.data(), environ) != 0) {
+    throw std::runtime_error("demo: cannot start step '" + title + "'");
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    throw std::runtime_error("demo: step '" + title + "' failed (see its message above)");
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("   (%.1f s)\n", seconds);
+}
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("demo: missing " + path);
+  return nlohmann::json::parse(in);
+}
+
+std::string metric_cell(const nlohmann::json& metrics, const char* name, const char* k) {
+  const auto& overall = metrics.at("OVERALL");
+  if (!overall.contains(name) || !overall.at(name).contains(k) || overall.at(name).at(k).is_null()) return "n/a";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4f", overall.at(name).at(k).get<double>());
+  return text;
+}
+
+void print_table(const std::vector<std::pair<std::string, std::string>>& rows) {
+  std::printf("\n%-34s %8s %8s %8s %8s\n", "retrieval", "cmc@1", "cmc@5", "map@5", "map@10");
+  for (const auto& [name, json_path] : rows) {
+    const auto metrics = read_json(json_path);
+    std::printf("%-34s %8s %8s %8s %8s\n", name.c_str(), metric_cell(metrics, "cmc", "1").c_str(),
+                metric_cell(metrics, "cmc", "5").c_str(), metric_cell(metrics, "map", "5").c_str(),
+                metric_cell(metrics, "map", "10").c_str());
+  }
+}
+
+void run_demo(const DemoArguments& a) {
+  namespace fs = std::filesystem;
+  fs::create_directories(a.out);
+  const std::string data = a.out + "/data";
+  const std::string csv = data + "/df.csv";
+  const std::string extractor = a.out + "/extractor.pth";
+  const std::string embeddings = a.out + "/embeddings.npy";
+  const std::string reranker = a.out + "/reranker.pth";
+  const std::string threads = std::to_string(a.threads);
+  const std::string size = std::to_string(a.image_size);
+  const std::string pairwise = "pairwise:weights=" + reranker + ",top_n=5,arch=vitt16,size=" + size;
+  const std::vector<std::string> metric_flags = {"--cmc", "1,5", "--precision", "5", "--map", "5,10"};
+  auto evaluate = [&](const std::string& title, const std::vector<std::string>& post, const std::string& json) {
+    std::vector<std::string> args = {"evaluate", "--csv", csv, "--embeddings", embeddings, "--json", json};
+    args.insert(args.end(), metric_flags.begin(), metric_flags.end());
+    for (const auto& spec : post) {
+      args.push_back("--post");
+      args.push_back(spec);
+    }
+    run_step(title, args);
+  };
+
+  run_step("1/8 dataset: the same Han characters drawn by different Debian fonts",
+           {"dataset", "cjk-fonts", "--out", data, "--classes", std::to_string(a.classes), "--fonts",
+            std::to_string(a.fonts), "--size", size, "--seed", "0"});
+  run_step("2/8 train a ViT-tiny extractor with triplet loss (balanced batches, hard mining)",
+           {"train-extractor", "--csv", csv, "--arch", "vitt16", "--size", size, "--epochs",
+            std::to_string(a.extractor_epochs), "--seed", "0", "--threads", threads, "--out", extractor});
+  run_step("3/8 extract embeddings of every row",
+           {"extract", "--csv", csv, "--weights", extractor, "--arch", "vitt16", "--size", size, "--threads",
+            threads, "--out", embeddings});
+  evaluate("4/8 evaluate plain kNN retrieval", {}, a.out + "/metrics_knn.json");
+  run_step("5/8 train the ConcatSiamese re-ranker on hard-mined pairs",
+           {"train-reranker", "--csv", csv, "--embeddings", embeddings, "--weights", extractor, "--arch", "vitt16",
+            "--size", size, "--optimizer", "adam", "--lr", "1e-4", "--n-labels", "8", "--n-instances", "4",
+            "--epochs", std::to_string(a.reranker_epochs), "--mining", "hard", "--seed", "0", "--threads", threads,
+            "--out", reranker});
+  evaluate("6/8 evaluate with pairwise re-ranking of the top 5", {pairwise}, a.out + "/metrics_pairwise.json");
+  evaluate("7/8 evaluate with query expansion", {"qe:n=1"}, a.out + "/metrics_qe.json");
+  evaluate("7/8 evaluate with query expansion, then re-ranking", {"qe:n=1", pairwise},
+           a.out + "/metrics_qe_pairwise.json");
+  run_step("8/8 report: worst queries before and after re-ranking",
+           {"search", "--csv", csv, "--embeddings", embeddings, "--top-k", "10", "--out", a.out + "/knn.csv"});
+  run_step("8/8 report", {"search", "--csv", csv, "--embeddings", embeddings, "--top-k", "10", "--post", pairwise,
+                          "--out", a.out + "/reranked.csv"});
+  run_step("8/8 report", {"report", "--csv", csv, "--results", a.out + "/reranked.csv", "--before",
+                          a.out + "/knn.csv", "--metric", "map", "--k", "5", "--out", a.out + "/report.html"});
+
+  print_table({{"kNN (extractor only)", a.out + "/metrics_knn.json"},
+               {"kNN + pairwise re-ranking (top 5)", a.out + "/metrics_pairwise.json"},
+               {"kNN + query expansion (n=1)", a.out + "/metrics_qe.json"},
+               {"kNN + QE + pairwise re-ranking", a.out + "/metrics_qe_pairwise.json"}});
+  std::printf("\nreport: %s/report.html\n", a.out.c_str());
+}
+
+}  // namespace
+
+void add_demo_command(CLI::App& app) {
+  auto args = std::make_shared<DemoArguments>();
+  auto* command = app.add_subcommand("demo", "Run the whole pipeline on a CJK-fonts subset (the embedded default)");
+  command->add_option("--out", args->out, "output directory")->capture_default_str();
+  command->add_option("--classes", args->classes, "characters in the dataset")->capture_default_str();
+  command->add_option("--fonts", args->fonts, "fonts (instances per character) at most")->capture_default_str();
+  command->add_option("--size", args->image_size, "image side in pixels")->capture_default_str();
+  command->add_option("--extractor-epochs", args->extractor_epochs, "extractor training epochs")
+      ->capture_default_str();
+  command->add_option("--reranker-epochs", args->reranker_epochs, "re-ranker training epochs")
+      ->capture_default_str();
+  command->add_option("--threads", args->threads, "threads (0 = all cores)")->capture_default_str();
+  command->callback([args] { run_demo(*args); });
+}
 
 }  // namespace oml::cli

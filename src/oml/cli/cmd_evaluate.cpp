@@ -24,21 +24,25 @@ struct EvaluateOptions {
 void run_evaluate(const EvaluateOptions& options) {
   const MetricsConfig config = normalized(options.metrics);
   configure_threads(options.index.threads);
-  const std::vector<PostprocessorSpec> steps = parse_postprocessors(options.post);
+  const std::vector<PostprocessorSpec> steps = parse_postprocessor_specs(options.post);
   const RetrievalInputs inputs =
       load_retrieval_inputs(options.csv, options.root, options.embeddings, config.per_category);
   // K = the largest list any metric or postprocessor reads (spec §10.1).
-  const int64_t k = std::max<int64_t>({max_metric_k(config), postprocessing_depth(steps), 1});
+  const int64_t k = std::max<int64_t>({max_metric_k(config), required_list_length(steps), 1});
   IndexOptions index = options.index;
   index.show_progress = true;
   RetrievalResults results = retrieve(inputs.queries, inputs.galleries, inputs.problem, k, index);
-  apply_postprocessing(steps, results, inputs);
+  const FinalDistances final_distances = run_postprocessing(steps, results, inputs, k, index.threads);
   TileOptions tiles;
   tiles.threads = index.threads;
   tiles.progress_label = "fnmr@fmr";
-  const MetricsReport report = compute_metrics(
-      MetricsInputs{inputs.embeddings, inputs.queries, inputs.galleries, inputs.problem, results}, config,
-      tiles);
+  MetricsInputs metrics_inputs{inputs.embeddings, inputs.queries, inputs.galleries, inputs.problem, results};
+  if (!steps.empty()) {
+    metrics_inputs.final_distances = [&](const TileVisitor& visit, const TileOptions& tile_options) {
+      final_distances.for_each_tile(visit, tile_options);
+    };
+  }
+  const MetricsReport report = compute_metrics(metrics_inputs, config, tiles);
   for (const std::string& warning : report.warnings) std::fprintf(stderr, "%s\n", warning.c_str());
   std::fputs(format_metrics_table(report.metrics).c_str(), stdout);
   if (!options.json.empty()) {

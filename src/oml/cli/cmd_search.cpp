@@ -43,13 +43,13 @@ void run_search(const SearchOptions& options) {
   if (options.top_k <= 0)
     throw InputError(fmt::format("--top-k: must be a positive integer (got {})", options.top_k));
   configure_threads(options.index.threads);
-  const std::vector<PostprocessorSpec> steps = parse_postprocessors(options.post);
+  const std::vector<PostprocessorSpec> steps = parse_postprocessor_specs(options.post);
   const RetrievalInputs inputs = load_retrieval_inputs(options.csv, options.root, options.embeddings, false);
-  const int64_t k = std::max(options.top_k, postprocessing_depth(steps));
+  const int64_t k = std::max(options.top_k, required_list_length(steps));
   IndexOptions index = options.index;
   index.show_progress = true;
   RetrievalResults results = retrieve(inputs.queries, inputs.galleries, inputs.problem, k, index);
-  apply_postprocessing(steps, results, inputs);
+  run_postprocessing(steps, results, inputs, k, index.threads);
   write_results_csv(options.out, results, options.top_k);
 }
 

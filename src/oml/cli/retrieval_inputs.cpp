@@ -39,29 +39,14 @@ void add_index_options(CLI::App& command, IndexOptions& options) {
   command.add_option("--threads", options.threads, "Worker threads (0 = all cores)")->capture_default_str();
 }
 
-std::vector<PostprocessorSpec> parse_postprocessors(const std::vector<std::string>& tokens) {
-  std::vector<PostprocessorSpec> steps;
-  for (const std::string& token : tokens) {
-    const size_t colon = token.find(':');
-    PostprocessorSpec step{token.substr(0, colon), colon == std::string::npos ? "" : token.substr(colon + 1)};
-    if (step.name.empty()) throw InputError("--post: empty postprocessor in '" + token + "'");
-    // pairwise / qe / dba / krnn / threshold plug in here as they are built.
-    throw InputError("--post: postprocessor '" + step.name + "' is not available yet");
-  }
-  return steps;
-}
-
-int64_t postprocessing_depth(const std::vector<PostprocessorSpec>& steps) {
-  return steps.empty() ? 0 : 0;  // no step is available yet; each will report its top_n / n
-}
-
-void apply_postprocessing(const std::vector<PostprocessorSpec>& steps, RetrievalResults& results,
-                          const RetrievalInputs& inputs) {
-  (void)results;
-  (void)inputs;
-  for (const PostprocessorSpec& step : steps) {
-    throw InputError("--post: postprocessor '" + step.name + "' is not available yet");
-  }
+FinalDistances run_postprocessing(const std::vector<PostprocessorSpec>& steps, RetrievalResults& results,
+                                  const RetrievalInputs& inputs, int64_t list_length, int threads) {
+  PostprocessingContext context{inputs.queries, inputs.galleries, inputs.problem};
+  context.list_length = list_length;
+  context.threads = threads;
+  context.show_progress = true;
+  context.dataframe = &inputs.df;
+  return apply_postprocessing(steps, results, context);
 }
 
 }  // namespace oml::cli

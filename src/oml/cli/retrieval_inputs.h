@@ -7,6 +7,7 @@
 
 #include "oml/data/dataframe.h"
 #include "oml/io/npy.h"
+#include "oml/postprocessing/pipeline.h"
 #include "oml/retrieval/nearest_neighbor_index.h"
 #include "oml/retrieval/retrieval_problem.h"
 #include "oml/retrieval/retrieval_results.h"
@@ -29,21 +30,9 @@ RetrievalInputs load_retrieval_inputs(const std::string& csv, const std::string&
 // --index exact|hnsw, --hnsw-m, --hnsw-ef-construction, --hnsw-ef, --threads.
 void add_index_options(CLI::App& command, IndexOptions& options);
 
-// One `--post` token, e.g. "qe:n=2,alpha=0" -> name "qe", raw "n=2,alpha=0".
-struct PostprocessorSpec {
-  std::string name;
-  std::string arguments;
-};
-
-// Parses every --post token; throws InputError for postprocessors not built yet.
-std::vector<PostprocessorSpec> parse_postprocessors(const std::vector<std::string>& tokens);
-
-// How many neighbours the postprocessors need per query (their top_n / n); 0 without any.
-int64_t postprocessing_depth(const std::vector<PostprocessorSpec>& steps);
-
-// The seam between retrieval and metrics/output: applies the steps in order to the per-query lists,
-// with the query and gallery embeddings at hand (re-ranking, query expansion, thresholding).
-void apply_postprocessing(const std::vector<PostprocessorSpec>& steps, RetrievalResults& results,
-                          const RetrievalInputs& inputs);
+// The seam between retrieval and metrics/output: applies the --post steps in order to the
+// per-query lists (spec §10-15) and returns every pair's final distance for fnmr@fmr.
+FinalDistances run_postprocessing(const std::vector<PostprocessorSpec>& steps, RetrievalResults& results,
+                                  const RetrievalInputs& inputs, int64_t list_length, int threads);
 
 }  // namespace oml::cli

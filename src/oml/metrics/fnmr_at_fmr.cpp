@@ -76,6 +76,17 @@ std::vector<std::optional<double>> fnmr_at_fmr(const std::vector<float>& pos, co
 std::vector<std::vector<std::optional<double>>> streaming_fnmr_at_fmr(
     const Matrix& queries, const Matrix& galleries, const RetrievalProblem& problem,
     const std::vector<double>& fmrs, bool per_category, const TileOptions& tiles) {
+  const DistanceTileSource euclidean = [&](const TileVisitor& visit, const TileOptions& options) {
+    for_each_distance_tile(queries, galleries, visit, options);
+  };
+  return streaming_fnmr_at_fmr(euclidean, problem, fmrs, per_category, tiles);
+}
+
+std::vector<std::vector<std::optional<double>>> streaming_fnmr_at_fmr(const DistanceTileSource& source,
+                                                                      const RetrievalProblem& problem,
+                                                                      const std::vector<double>& fmrs,
+                                                                      bool per_category,
+                                                                      const TileOptions& tiles) {
   const int num_groups = 1 + (per_category ? static_cast<int>(problem.category_names.size()) : 0);
   const int workers = resolve_threads(tiles.threads);
   TileOptions options = tiles;
@@ -88,9 +99,8 @@ std::vector<std::vector<std::optional<double>>> streaming_fnmr_at_fmr(
   // Pass 1: negatives into per-worker high-bit histograms, positives kept per query.
   std::vector<std::vector<uint64_t>> high(static_cast<size_t>(workers * num_groups));
   for (auto& h : high) h.assign(kBuckets, 0);
-  std::vector<std::vector<float>> positives(static_cast<size_t>(queries.rows));
-  for_each_distance_tile(
-      queries, galleries,
+  std::vector<std::vector<float>> positives(static_cast<size_t>(problem.num_queries()));
+  source(
       [&](const DistanceTile& tile) {
         for (int64_t q = tile.q_begin; q < tile.q_end; ++q) {
           const int group = group_of(q);
@@ -169,8 +179,7 @@ std::vector<std::vector<std::optional<double>>> streaming_fnmr_at_fmr(
         slot_group[slot] = g;
       }
     }
-    for_each_distance_tile(
-        queries, galleries,
+    source(
         [&](const DistanceTile& tile) {
           for (int64_t q = tile.q_begin; q < tile.q_end; ++q) {
             const int group = group_of(q);
@@ -204,7 +213,7 @@ std::vector<std::vector<std::optional<double>>> streaming_fnmr_at_fmr(
 
   // Thresholds, then the share of positives at or above them.
   std::vector<std::vector<float>> group_positives(static_cast<size_t>(num_groups));
-  for (int64_t q = 0; q < queries.rows; ++q) {
+  for (int64_t q = 0; q < problem.num_queries(); ++q) {
     const auto& p = positives[static_cast<size_t>(q)];
     group_positives[0].insert(group_positives[0].end(), p.begin(), p.end());
     const int group = group_of(q);

@@ -28,4 +28,11 @@ std::vector<std::vector<std::optional<double>>> streaming_fnmr_at_fmr(
     const Matrix& queries, const Matrix& galleries, const RetrievalProblem& problem,
     const std::vector<double>& fmrs, bool per_category, const TileOptions& tiles = {});
 
+// The same over distances streamed by `source` (e.g. the final distances after postprocessing).
+std::vector<std::vector<std::optional<double>>> streaming_fnmr_at_fmr(const DistanceTileSource& source,
+                                                                      const RetrievalProblem& problem,
+                                                                      const std::vector<double>& fmrs,
+                                                                      bool per_category,
+                                                                      const TileOptions& tiles = {});
+
 }  // namespace oml

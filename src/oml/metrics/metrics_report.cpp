@@ -121,8 +121,11 @@ MetricsReport compute_metrics(const MetricsInputs& inputs, const MetricsConfig& 
   }
 
   if (!config.fmrs.empty()) {
-    const auto fnmr = streaming_fnmr_at_fmr(inputs.queries, inputs.galleries, problem, config.fmrs,
-                                            config.per_category, tiles);
+    const auto fnmr =
+        inputs.final_distances
+            ? streaming_fnmr_at_fmr(inputs.final_distances, problem, config.fmrs, config.per_category, tiles)
+            : streaming_fnmr_at_fmr(inputs.queries, inputs.galleries, problem, config.fmrs, config.per_category,
+                                    tiles);
     for (int g = 0; g < num_groups; ++g) {
       auto& block = blocks[static_cast<size_t>(g)]["fnmr@fmr"] = nlohmann::ordered_json::object();
       for (size_t i = 0; i < config.fmrs.size(); ++i) {

@@ -44,6 +44,9 @@ struct MetricsInputs {
   const Matrix& galleries;
   const RetrievalProblem& problem;
   const RetrievalResults& results;
+  // fnmr@fmr's distances when postprocessing changed them (spec §11.3); empty = Euclidean
+  // distances between `queries` and `galleries`.
+  DistanceTileSource final_distances = nullptr;
 };
 
 MetricsReport compute_metrics(const MetricsInputs& inputs, const MetricsConfig& config,

@@ -9,6 +9,7 @@
 
 #include "oml/common/errors.h"
 #include "oml/postprocessing/k_reciprocal.h"
+#include "oml/postprocessing/pairwise_reranker.h"
 #include "oml/postprocessing/query_expansion.h"
 #include "oml/postprocessing/thresholding.h"
 
@@ -93,6 +94,7 @@ std::vector<PostprocessorEntry> make_registry() {
   const OptionSpec alpha_key{
       "alpha", OptionType::kReal, false, "0", 0, 1e300, "weight exponent; 0 = plain average"};
   std::vector<PostprocessorEntry> entries;
+  entries.push_back(pairwise_postprocessor_entry());
   {
     PostprocessorEntry qe;
     qe.name = "qe";

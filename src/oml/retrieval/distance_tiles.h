@@ -53,6 +53,10 @@ int resolve_threads(int threads);
 void for_each_distance_tile(const Matrix& queries, const Matrix& galleries, const TileVisitor& visit,
                             const TileOptions& options = {});
 
+// Anything that streams a full query × gallery distance table tile by tile with the guarantees
+// above: plain Euclidean distances, or the final distances after postprocessing (fnmr@fmr).
+using DistanceTileSource = std::function<void(const TileVisitor&, const TileOptions&)>;
+
 // Squared norms of every row, float32 accumulation in index order.
 std::vector<float> squared_row_norms(const Matrix& m);
 
