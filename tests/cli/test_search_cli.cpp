@@ -59,9 +59,13 @@ TEST(SearchCli, BadInputsExitWithCode2AndAClearMessage) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find("nan.npy: row 3 (" + csv + ":5) contains NaN"), std::string::npos) << r.output;
 
-  r = run_oml(base + dir.file("e.npy") + " --post qe:n=2");
+  r = run_oml(base + dir.file("e.npy") + " --post nope:n=2");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.output.find("postprocessor 'qe' is not available yet"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("unknown postprocessor 'nope' (valid: "), std::string::npos) << r.output;
+
+  r = run_oml(base + dir.file("e.npy") + " --post qe:n=0");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("n must be an integer >= 1 (got '0')"), std::string::npos) << r.output;
   EXPECT_FALSE(std::filesystem::exists(dir.file("r.csv")));
 }
 
