@@ -18,5 +18,5 @@ ITEMS=$((EPOCHS * (LABELS / 8) * 32))
 COMMON="--csv $WORK/data/df.csv --size 64 --n-labels 8 --n-instances 4 --epochs $EPOCHS --threads $THREADS"
 python3 bench/compare.py --name "train-extractor vitt16 64px triplet ($ITEMS images)" --repeats "$REPEATS" \
   --threads "$THREADS" --items "$ITEMS" --unit images --note "batch 8x4, $EPOCHS epochs, whole command" \
-  --ours "$OML train-extractor $COMMON --arch vitt16 --val-every 0 --quiet --out $WORK/ours.pth" \
+  --ours "$OML train-extractor $COMMON --arch vitt16 --miner hard --val-every 0 --quiet --out $WORK/ours.pth" \
   --ref "$PY bench/ref/train_extractor_ref.py $COMMON --arch vitt16"

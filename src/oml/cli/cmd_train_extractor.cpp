@@ -13,7 +13,7 @@ namespace {
 struct TrainExtractorArgs {
   training::ExtractorTrainingOptions options;
   std::string loss = "triplet";
-  std::string miner = "hard";
+  std::string miner = "all";
   std::string margin = "0.2";
   std::string optimizer = "adamw";
   std::string schedule = "cosine";
@@ -99,7 +99,9 @@ void add_train_extractor_command(CLI::App& app) {
   cmd->add_option("--loss", args->loss, "triplet | arcface")->capture_default_str();
   cmd->add_option("--margin", args->margin, "Triplet margin, or 'soft' for log(1+exp(d_ap-d_an))")
       ->capture_default_str();
-  cmd->add_option("--miner", args->miner, "Triplet miner: hard (hardest positive/negative per anchor) | all")
+  cmd->add_option("--miner", args->miner,
+                  "Triplet miner: all (every valid triplet, OML's default) | hard (hardest positive/negative "
+                  "per anchor)")
       ->capture_default_str();
   cmd->add_option("--arcface-s", o.arcface.scale, "ArcFace scale s")->capture_default_str();
   cmd->add_option("--arcface-m", o.arcface.margin, "ArcFace additive angular margin m (radians)")

@@ -13,7 +13,8 @@ struct TripletLossOptions {
   double margin = 0.2;
   // OML's margin=None: log(1 + exp(d_ap - d_an)) instead of relu(d_ap - d_an + margin).
   bool soft_margin = false;
-  TripletMinerKind miner = TripletMinerKind::kHard;
+  // OML's default (AllTripletsMiner); hard mining from a random init tends to collapse.
+  TripletMinerKind miner = TripletMinerKind::kAll;
 };
 
 // What one call saw, for progress lines and logs.
