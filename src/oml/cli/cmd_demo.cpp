@@ -72,7 +72,8 @@ nlohmann::json read_json(const std::string& path) {
 
 std::string metric_cell(const nlohmann::json& metrics, const char* name, const char* k) {
   const auto& overall = metrics.at("OVERALL");
-  if (!overall.contains(name) || !overall.at(name).contains(k) || overall.at(name).at(k).is_null()) return "n/a";
+  if (!overall.contains(name) || !overall.at(name).contains(k) || overall.at(name).at(k).is_null())
+    return "n/a";
   char text[32];
   std::snprintf(text, sizeof text, "%.4f", overall.at(name).at(k).get<double>());
   return text;
@@ -100,7 +101,8 @@ void run_demo(const DemoArguments& a) {
   const std::string size = std::to_string(a.image_size);
   const std::string pairwise = "pairwise:weights=" + reranker + ",top_n=5,arch=vitt16,size=" + size;
   const std::vector<std::string> metric_flags = {"--cmc", "1,5", "--precision", "5", "--map", "5,10"};
-  auto evaluate = [&](const std::string& title, const std::vector<std::string>& post, const std::string& json) {
+  auto evaluate = [&](const std::string& title, const std::vector<std::string>& post,
+                      const std::string& json) {
     std::vector<std::string> args = {"evaluate", "--csv", csv, "--embeddings", embeddings, "--json", json};
     args.insert(args.end(), metric_flags.begin(), metric_flags.end());
     for (const auto& spec : post) {
@@ -114,27 +116,55 @@ void run_demo(const DemoArguments& a) {
            {"dataset", "cjk-fonts", "--out", data, "--classes", std::to_string(a.classes), "--fonts",
             std::to_string(a.fonts), "--size", size, "--seed", "0"});
   run_step("2/8 train a ViT-tiny extractor with triplet loss (balanced batches, hard mining)",
-           {"train-extractor", "--csv", csv, "--arch", "vitt16", "--size", size, "--epochs",
-            std::to_string(a.extractor_epochs), "--seed", "0", "--threads", threads, "--out", extractor});
+           {"train-extractor", "--csv", csv, "--arch", "vitt16", "--size", size, "--no-augment", "--lr",
+            "5e-4", "--epochs", std::to_string(a.extractor_epochs), "--seed", "0", "--threads", threads,
+            "--out", extractor});
   run_step("3/8 extract embeddings of every row",
-           {"extract", "--csv", csv, "--weights", extractor, "--arch", "vitt16", "--size", size, "--threads",
-            threads, "--out", embeddings});
+           {"extract", "--csv", csv, "--weights", extractor, "--arch", "vitt16", "--normalise", "--size",
+            size, "--threads", threads, "--out", embeddings});
   evaluate("4/8 evaluate plain kNN retrieval", {}, a.out + "/metrics_knn.json");
-  run_step("5/8 train the ConcatSiamese re-ranker on hard-mined pairs",
-           {"train-reranker", "--csv", csv, "--embeddings", embeddings, "--weights", extractor, "--arch", "vitt16",
-            "--size", size, "--optimizer", "adam", "--lr", "1e-4", "--n-labels", "8", "--n-instances", "4",
-            "--epochs", std::to_string(a.reranker_epochs), "--mining", "hard", "--seed", "0", "--threads", threads,
-            "--out", reranker});
-  evaluate("6/8 evaluate with pairwise re-ranking of the top 5", {pairwise}, a.out + "/metrics_pairwise.json");
+  run_step("5/8 train the ConcatSiamese re-ranker on hard-mined pairs", {"train-reranker",
+                                                                         "--csv",
+                                                                         csv,
+                                                                         "--embeddings",
+                                                                         embeddings,
+                                                                         "--weights",
+                                                                         extractor,
+                                                                         "--arch",
+                                                                         "vitt16",
+                                                                         "--size",
+                                                                         size,
+                                                                         "--optimizer",
+                                                                         "adam",
+                                                                         "--lr",
+                                                                         "1e-4",
+                                                                         "--n-labels",
+                                                                         "8",
+                                                                         "--n-instances",
+                                                                         "4",
+                                                                         "--epochs",
+                                                                         std::to_string(a.reranker_epochs),
+                                                                         "--mining",
+                                                                         "hard",
+                                                                         "--seed",
+                                                                         "0",
+                                                                         "--threads",
+                                                                         threads,
+                                                                         "--out",
+                                                                         reranker});
+  evaluate("6/8 evaluate with pairwise re-ranking of the top 5", {pairwise},
+           a.out + "/metrics_pairwise.json");
   evaluate("7/8 evaluate with query expansion", {"qe:n=1"}, a.out + "/metrics_qe.json");
   evaluate("7/8 evaluate with query expansion, then re-ranking", {"qe:n=1", pairwise},
            a.out + "/metrics_qe_pairwise.json");
-  run_step("8/8 report: worst queries before and after re-ranking",
-           {"search", "--csv", csv, "--embeddings", embeddings, "--top-k", "10", "--out", a.out + "/knn.csv"});
-  run_step("8/8 report", {"search", "--csv", csv, "--embeddings", embeddings, "--top-k", "10", "--post", pairwise,
-                          "--out", a.out + "/reranked.csv"});
-  run_step("8/8 report", {"report", "--csv", csv, "--results", a.out + "/reranked.csv", "--before",
-                          a.out + "/knn.csv", "--metric", "map", "--k", "5", "--out", a.out + "/report.html"});
+  run_step(
+      "8/8 report: worst queries before and after re-ranking",
+      {"search", "--csv", csv, "--embeddings", embeddings, "--top-k", "10", "--out", a.out + "/knn.csv"});
+  run_step("8/8 report", {"search", "--csv", csv, "--embeddings", embeddings, "--top-k", "10", "--post",
+                          pairwise, "--out", a.out + "/reranked.csv"});
+  run_step("8/8 report",
+           {"report", "--csv", csv, "--results", a.out + "/reranked.csv", "--before", a.out + "/knn.csv",
+            "--metric", "map", "--k", "5", "--out", a.out + "/report.html"});
 
   print_table({{"kNN (extractor only)", a.out + "/metrics_knn.json"},
                {"kNN + pairwise re-ranking (top 5)", a.out + "/metrics_pairwise.json"},
@@ -147,10 +177,12 @@ void run_demo(const DemoArguments& a) {
 
 void add_demo_command(CLI::App& app) {
   auto args = std::make_shared<DemoArguments>();
-  auto* command = app.add_subcommand("demo", "Run the whole pipeline on a CJK-fonts subset (the embedded default)");
+  auto* command =
+      app.add_subcommand("demo", "Run the whole pipeline on a CJK-fonts subset (the embedded default)");
   command->add_option("--out", args->out, "output directory")->capture_default_str();
   command->add_option("--classes", args->classes, "characters in the dataset")->capture_default_str();
-  command->add_option("--fonts", args->fonts, "fonts (instances per character) at most")->capture_default_str();
+  command->add_option("--fonts", args->fonts, "fonts (instances per character) at most")
+      ->capture_default_str();
   command->add_option("--size", args->image_size, "image side in pixels")->capture_default_str();
   command->add_option("--extractor-epochs", args->extractor_epochs, "extractor training epochs")
       ->capture_default_str();
