@@ -39,6 +39,24 @@ ImageRGB8 window(const ImageRGB8& image, int64_t top, int64_t left, int height, 
   return out;
 }
 
+// uint8 value -> normalised float, one 256-entry table per channel.
+using ChannelTables = std::array<std::array<float, 256>, 3>;
+
+// HWC uint8 -> CHW float through per-channel lookup tables (both normalisation recipes).
+ImageTensorCHW tensor_from_channel_tables(const ImageRGB8& image, const ChannelTables& tables) {
+  ImageTensorCHW tensor;
+  tensor.height = image.height;
+  tensor.width = image.width;
+  const size_t plane = static_cast<size_t>(image.height) * image.width;
+  tensor.values.resize(plane * 3);
+  for (int c = 0; c < 3; ++c) {
+    float* dst = tensor.values.data() + plane * c;
+    const uint8_t* src = image.pixels.data() + c;
+    for (size_t i = 0; i < plane; ++i) dst[i] = tables[c][src[3 * i]];
+  }
+  return tensor;
+}
+
 }  // namespace
 
 std::string TransformSpec::describe() const {
@@ -91,25 +109,17 @@ ImageRGB8 center_crop(const ImageRGB8& image, int crop_height, int crop_width) {
 
 ImageTensorCHW to_normalized_tensor(const ImageRGB8& image, const std::array<double, 3>& mean,
                                     const std::array<double, 3>& std) {
-  ImageTensorCHW tensor;
-  tensor.height = image.height;
-  tensor.width = image.width;
-  const size_t plane = static_cast<size_t>(image.height) * image.width;
-  tensor.values.resize(plane * 3);
+  ChannelTables tables;
   for (int c = 0; c < 3; ++c) {
-    // One table per channel: 256 values computed with exactly torchvision's float32 steps.
-    float table[256];
+    // 256 values per channel computed with exactly torchvision's float32 steps.
     const float mean_c = static_cast<float>(mean[c]);
     const float std_c = static_cast<float>(std[c]);
     for (int v = 0; v < 256; ++v) {
       const float scaled = static_cast<float>(v) / 255.0f;
-      table[v] = (scaled - mean_c) / std_c;
+      tables[c][v] = (scaled - mean_c) / std_c;
     }
-    float* dst = tensor.values.data() + plane * c;
-    const uint8_t* src = image.pixels.data() + c;
-    for (size_t i = 0; i < plane; ++i) dst[i] = table[src[3 * i]];
   }
-  return tensor;
+  return tensor_from_channel_tables(image, tables);
 }
 
 ImageRGB8 albu_resize_and_pad(const ImageRGB8& image, int size) {
@@ -142,21 +152,13 @@ ImageRGB8 albu_resize_and_pad(const ImageRGB8& image, int size) {
 
 ImageTensorCHW to_albu_normalized_tensor(const ImageRGB8& image, const std::array<double, 3>& mean,
                                          const std::array<double, 3>& std) {
-  ImageTensorCHW tensor;
-  tensor.height = image.height;
-  tensor.width = image.width;
-  const size_t plane = static_cast<size_t>(image.height) * image.width;
-  tensor.values.resize(plane * 3);
+  ChannelTables tables;
   for (int c = 0; c < 3; ++c) {
     const float scaled_mean = static_cast<float>(mean[c]) * 255.0f;
     const float reciprocal_std = 1.0f / (static_cast<float>(std[c]) * 255.0f);
-    float table[256];
-    for (int v = 0; v < 256; ++v) table[v] = (static_cast<float>(v) - scaled_mean) * reciprocal_std;
-    float* dst = tensor.values.data() + plane * c;
-    const uint8_t* src = image.pixels.data() + c;
-    for (size_t i = 0; i < plane; ++i) dst[i] = table[src[3 * i]];
+    for (int v = 0; v < 256; ++v) tables[c][v] = (static_cast<float>(v) - scaled_mean) * reciprocal_std;
   }
-  return tensor;
+  return tensor_from_channel_tables(image, tables);
 }
 
 ImageTensorCHW apply_transform(const ImageRGB8& image, const TransformSpec& spec) {
