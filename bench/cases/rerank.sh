@@ -3,6 +3,9 @@
 # queries/s (`--post pairwise`, top_n=5, 64 px) against bench/ref/rerank_ref.py doing the same work
 # in plain PyTorch (the re-ranking reference re-reads both images of every pair, as OML does).
 set -euo pipefail
+# Both sides wait passively: OpenMP spin-waits on a shared 2-core machine slow whichever side
+# meets a busy neighbour by up to 8x (docs/benchmarks.md).
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 cd "$(dirname "$0")/../.."
 OML=${OML_BUILD_DIR:-build}/oml
 WORK=${BENCH_WORK:-bench/out}/rerank
@@ -34,10 +37,33 @@ if "$OML" evaluate --csv "$CSV" --embeddings "$WORK/E.npy" --post "pairwise:weig
   echo "rerank: skipped (oml evaluate or the pairwise postprocessor is not available in this build)"
   exit 0
 fi
-QUERIES=$("$PY" -c "import csv; print(sum(r['split']!='train' and r['is_query'] in ('True','true','1') for r in csv.DictReader(open('$CSV'))))")
-bench/compare.py --name "pairwise re-rank vits16 64px top_n=5" --repeats "$REPEATS" --threads "$THREADS" \
-  --items "$QUERIES" --unit queries \
-  --ours "$OML evaluate --csv $CSV --embeddings $WORK/E.npy --threads $THREADS \
-          --post pairwise:weights=$WORK/s.pth,top_n=5,size=64" \
-  --ref "$PY bench/ref/rerank_ref.py rerank --csv $CSV --embeddings $WORK/E.npy --weights $WORK/s.pth \
-         --size 64 --top-n 5 --threads $THREADS"
+# Re-ranks the top-5 of every validation query of CSV at SIZE px, first once each to check that both
+# produce the same re-ranked order, then timed by bench/compare.py.
+rerank_case() {
+  local csv=$1 emb=$2 size=$3 repeats=$4 dir
+  dir=$(dirname "$csv")
+  local queries
+  queries=$("$PY" -c "import csv; print(sum(r['split']!='train' and r['is_query'] in ('True','true','1') for r in csv.DictReader(open('$csv'))))")
+  "$OML" search --csv "$csv" --embeddings "$emb" --threads "$THREADS" --top-k 5 \
+    --post "pairwise:weights=$WORK/s.pth,top_n=5,size=$size" --out "$dir/ours_ranked.csv" 2>/dev/null
+  "$PY" bench/ref/rerank_ref.py rerank --csv "$csv" --embeddings "$emb" --weights "$WORK/s.pth" --size "$size" \
+    --top-n 5 --threads "$THREADS" --rankings "$dir/ref_ranked.csv"
+  local agree
+  agree=$("$PY" bench/ref/rerank_ref.py same-rankings --rankings "$dir/ours_ranked.csv" --csv "$dir/ref_ranked.csv" --top-n 5)
+  echo "re-rank ${size} px: $agree"
+  bench/compare.py --name "pairwise re-rank vits16 ${size}px top_n=5" --repeats "$repeats" --threads "$THREADS" \
+    --items "$queries" --unit queries --note "$agree" \
+    --ours "$OML evaluate --csv $csv --embeddings $emb --threads $THREADS \
+            --post pairwise:weights=$WORK/s.pth,top_n=5,size=$size" \
+    --ref "$PY bench/ref/rerank_ref.py rerank --csv $csv --embeddings $emb --weights $WORK/s.pth \
+           --size $size --top-n 5 --threads $THREADS"
+}
+rerank_case "$CSV" "$WORK/E.npy" 64 "$REPEATS"
+
+# 224 px: the same work at the extractor's native size (448x224 pairs) on a small subset, since a
+# vits16 pair costs ~20 GFLOP there (4 characters x 12 fonts = 48 queries).
+WORK224="$WORK/cjk224"
+[ -f "$WORK224/df.csv" ] || "$OML" dataset cjk-fonts --out "$WORK224" --classes 8 --fonts 12 --size 224 >/dev/null
+ROWS224=$(($(wc -l <"$WORK224/df.csv") - 1))
+"$PY" -c "import numpy as np; np.save('$WORK224/E.npy', np.random.RandomState(0).randn($ROWS224, 384).astype('float32'))"
+rerank_case "$WORK224/df.csv" "$WORK224/E.npy" 224 "${RERANK224_REPEATS:-1}"

@@ -6,6 +6,9 @@
 # BENCH_LARGE=1 adds 10k queries × 1M galleries (ours vs FAISS only; dense would need 40 GB).
 # Also reports HNSW build time, queries/s and recall@10 against exact search.
 set -euo pipefail
+# Both sides wait passively: OpenMP spin-waits on a shared 2-core machine slow whichever side
+# meets a busy neighbour by up to 8x (docs/benchmarks.md).
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 cd "$(dirname "$0")/../.."
 OML=${OML_BUILD_DIR:-build}/oml
 THREADS=${BENCH_THREADS:-$(nproc)}

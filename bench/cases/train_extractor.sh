@@ -4,6 +4,9 @@
 # colour jitter, hard-mined triplet loss, AdamW + warm-up/cosine, no validation, same threads.
 # Throughput = trained images / wall time of the whole command (start-up and image reading included).
 set -euo pipefail
+# Both sides wait passively: OpenMP spin-waits on a shared 2-core machine slow whichever side
+# meets a busy neighbour by up to 8x (docs/benchmarks.md).
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 cd "$(dirname "$0")/../.."
 OML=${OML_BUILD_DIR:-build}/oml
 WORK=${BENCH_WORK:-bench/out}/train_extractor

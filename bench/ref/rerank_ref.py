@@ -158,12 +158,35 @@ def rerank(args):
             if g == q:
                 d[qi, gi] = float("inf")
     top = d.topk(args.top_n, largest=False).indices
+    ranked = []
     with torch.no_grad():
         for qi, q in enumerate(queries):
             # OML's pair dataset reads both images of every pair from disk.
             x1 = torch.stack([tf(Image.open(rows[q]["full"]).convert("RGB")) for _ in top[qi]])
             x2 = torch.stack([tf(Image.open(rows[galleries[g]]["full"]).convert("RGB")) for g in top[qi].tolist()])
-            torch.sigmoid(model(x1, x2))
+            scores = torch.sigmoid(model(x1, x2)).flatten().tolist()
+            # The re-ranked top-n: ascending score, ties kept in the original order (stable sort).
+            order = sorted(range(len(scores)), key=lambda i: scores[i])
+            ranked.append((q, [galleries[top[qi][i].item()] for i in order]))
+    if args.rankings:
+        with open(args.rankings, "w") as f:
+            f.write("query_row,rank,gallery_row\n")
+            for q, gallery_rows in ranked:
+                for rank, g in enumerate(gallery_rows):
+                    f.write(f"{q},{rank},{g}\n")
+
+
+def same_rankings(args):
+    """Share of queries whose re-ranked top-n order is identical: --rankings (ours) vs --csv (ref)."""
+    def read(path):
+        out = {}
+        with open(path) as f:
+            for r in csv.DictReader(f):
+                out.setdefault(int(r["query_row"]), []).append((int(r["rank"]), int(r["gallery_row"])))
+        return {q: [g for _, g in sorted(v)][: args.top_n] for q, v in out.items()}
+    a, b = read(args.rankings), read(args.csv)
+    same = sum(a[q] == b.get(q) for q in a)
+    print(f"identical re-ranked top-{args.top_n} on {same}/{len(a)} queries")
 
 
 def make_weights(args):
@@ -175,7 +198,7 @@ def make_weights(args):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["weights", "train", "rerank"])
+    p.add_argument("mode", choices=["weights", "train", "rerank", "same-rankings"])
     p.add_argument("out", nargs="?")
     p.add_argument("--csv")
     p.add_argument("--embeddings")
@@ -187,10 +210,11 @@ def main():
     p.add_argument("--n-labels", type=int, default=8)
     p.add_argument("--n-instances", type=int, default=2)
     p.add_argument("--lr", type=float, default=1e-6)
+    p.add_argument("--rankings", help="rerank: write query_row,rank,gallery_row of the re-ranked top-n; same-rankings: ours")
     p.add_argument("--threads", type=int, default=os.cpu_count())
     args = p.parse_args()
     torch.set_num_threads(args.threads)
-    {"weights": make_weights, "train": train, "rerank": rerank}[args.mode](args)
+    {"weights": make_weights, "train": train, "rerank": rerank, "same-rankings": same_rankings}[args.mode](args)
 
 
 if __name__ == "__main__":
