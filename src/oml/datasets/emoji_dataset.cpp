@@ -223,7 +223,7 @@ DatasetSummary build_emoji_dataset(const EmojiOptions& options) {
   if (too_few_drawn > 0) {
     summary.notes.push_back("skipped " + std::to_string(too_few_drawn) + " emoji with an empty picture");
   }
-  if (kept.size() < wanted) {
+  if (options.classes > 0 && kept.size() < wanted) {
     summary.notes.push_back("only " + std::to_string(kept.size()) + " emoji qualify (asked for " +
                             std::to_string(wanted) + ")");
   }
