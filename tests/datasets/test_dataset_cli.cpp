@@ -65,6 +65,19 @@ TEST(DatasetCli, FashionMnistPrintsItsSize) {
       << result.output;
 }
 
+TEST(DatasetCli, EmojiPrintsItsSizeAndWritesTheCsv) {
+  const std::string out = fresh_directory("cli_emoji");
+  const CommandResult result = run_cli("dataset emoji --out " + out + " --classes 6 --size 16 --seed 0");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("emoji: 6 classes x 3 instances = 18 images; train: 3 classes, 9 images; "
+                               "validation: 3 classes, 9 images (9 queries, 9 galleries)"),
+            std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("images per vendor: google 6, twitter 6, openmoji 6"), std::string::npos)
+      << result.output;
+  EXPECT_EQ(count_lines(out + "/df.csv"), 1 + 18);
+}
+
 TEST(DatasetCli, BadInputExitsWithCode2) {
   const std::string out = fresh_directory("cli_bad");
   CommandResult result = run_cli("dataset cjk-fonts --out " + out + " --size 2");
@@ -73,6 +86,9 @@ TEST(DatasetCli, BadInputExitsWithCode2) {
   result = run_cli("dataset fashion-mnist --out " + out + " --source /nonexistent");
   EXPECT_EQ(result.exit_code, 2) << result.output;
   EXPECT_NE(result.output.find("dataset-fashion-mnist"), std::string::npos) << result.output;
+  result = run_cli("dataset emoji --out " + out + " --vendors google,noto");
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_NE(result.output.find("unknown vendor 'noto'"), std::string::npos) << result.output;
   result = run_cli("dataset no-such-dataset --out " + out);
   EXPECT_EQ(result.exit_code, 2) << result.output;
   result = run_cli("dataset cjk-fonts");  // --out is required

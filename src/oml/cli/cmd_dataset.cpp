@@ -4,6 +4,7 @@
 #include "oml/cli/commands.h"
 #include "oml/datasets/cjk_fonts_dataset.h"
 #include "oml/datasets/dataset_output.h"
+#include "oml/datasets/emoji_dataset.h"
 #include "oml/datasets/fashion_mnist_dataset.h"
 
 namespace oml::cli {
@@ -37,6 +38,36 @@ void add_cjk_fonts(CLI::App& dataset) {
       [options] { print_summary(datasets::build_cjk_fonts_dataset(*options), options->out_dir); });
 }
 
+void add_emoji(CLI::App& dataset) {
+  auto options = std::make_shared<datasets::EmojiOptions>();
+  auto* command = dataset.add_subcommand(
+      "emoji",
+      "The same emoji drawn by several vendors (npm emoji-datasource-*, openmoji): class = emoji, "
+      "instance = vendor");
+  command->add_option("--out", options->out_dir, "Output directory (images/, df.csv, emoji.csv, vendors.csv)")
+      ->required();
+  command->add_option("--classes", options->classes, "Number of emoji, spread over all categories (0 = all)")
+      ->capture_default_str();
+  command
+      ->add_option("--vendors", options->vendors,
+                   "Comma-separated vendors: google, twitter, openmoji (clean licences), apple, facebook")
+      ->capture_default_str();
+  command
+      ->add_option("--min-vendors", options->min_vendors,
+                   "Keep emoji drawn by at least this many of the vendors")
+      ->capture_default_str();
+  command->add_option("--size", options->size, "Image side in pixels")->capture_default_str();
+  command->add_flag("--skin-tones", options->skin_tones,
+                    "Also the skin tone variations (near-duplicate classes)");
+  command->add_option("--val-fraction", options->val_fraction, "Fraction of emoji in the validation split")
+      ->capture_default_str();
+  command->add_option("--seed", options->seed, "Seed of the train/validation split")->capture_default_str();
+  command->add_option(
+      "--cache-dir", options->cache_dir,
+      "Where the npm packages are kept (default $XDG_CACHE_HOME/oml.cpp or ~/.cache/oml.cpp)");
+  command->callback([options] { print_summary(datasets::build_emoji_dataset(*options), options->out_dir); });
+}
+
 void add_fashion_mnist(CLI::App& dataset) {
   auto options = std::make_shared<datasets::FashionMnistOptions>();
   auto* command = dataset.add_subcommand(
@@ -59,6 +90,7 @@ void add_dataset_command(CLI::App& app) {
   auto* dataset = app.add_subcommand("dataset", "Build a real dataset in OML format (images + df.csv)");
   dataset->require_subcommand(1);
   add_cjk_fonts(*dataset);
+  add_emoji(*dataset);
   add_fashion_mnist(*dataset);
 }
 

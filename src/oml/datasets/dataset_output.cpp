@@ -7,6 +7,7 @@
 #include <map>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <random>
 #include <set>
 
@@ -105,8 +106,9 @@ void write_oml_csv(const std::string& csv_path, const std::vector<DatasetRow>& r
   });
 }
 
-void write_gray_png(const std::string& path, const uint8_t* pixels, int width, int height) {
-  const cv::Mat image(height, width, CV_8UC1, const_cast<uint8_t*>(pixels));
+namespace {
+
+void write_png(const std::string& path, const cv::Mat& image) {
   std::vector<uint8_t> bytes;
   if (!cv::imencode(".png", image, bytes, {cv::IMWRITE_PNG_COMPRESSION, 6})) {
     throw std::runtime_error(path + ": PNG encoding failed");
@@ -114,6 +116,18 @@ void write_gray_png(const std::string& path, const uint8_t* pixels, int width, i
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   if (!out) throw InputError(path + ": cannot write (disk full or no permission?)");
+}
+
+}  // namespace
+
+void write_gray_png(const std::string& path, const uint8_t* pixels, int width, int height) {
+  write_png(path, cv::Mat(height, width, CV_8UC1, const_cast<uint8_t*>(pixels)));
+}
+
+void write_rgb_png(const std::string& path, const uint8_t* pixels, int width, int height) {
+  cv::Mat bgr;
+  cv::cvtColor(cv::Mat(height, width, CV_8UC3, const_cast<uint8_t*>(pixels)), bgr, cv::COLOR_RGB2BGR);
+  write_png(path, bgr);
 }
 
 std::vector<bool> choose_validation_classes(int64_t n_classes, double validation_fraction, uint64_t seed) {

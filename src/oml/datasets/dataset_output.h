@@ -46,6 +46,9 @@ void write_oml_csv(const std::string& csv_path, const std::vector<DatasetRow>& r
 // Encodes an 8-bit single-channel image as PNG (fixed settings, so equal pixels give equal bytes).
 void write_gray_png(const std::string& path, const uint8_t* pixels, int width, int height);
 
+// Same for 8-bit RGB pixels (interleaved R,G,B rows).
+void write_rgb_png(const std::string& path, const uint8_t* pixels, int width, int height);
+
 // Picks round(n_classes * validation_fraction) classes for validation, uniformly at random from
 // `seed`; element i is true when class i goes to validation. Independent of the standard library's
 // distribution algorithms, so every platform gives the same split.
