@@ -23,21 +23,11 @@ TEST(PostprocessorSpec, ParsesKeysAndFillsDefaults) {
   const PostprocessorSpec qe = parse_postprocessor_spec("qe:n=2");
   EXPECT_EQ(qe.name, "qe");
   EXPECT_EQ(qe.options.integer("n"), 2);
-  EXPECT_EQ(qe.options.real("alpha"), 3.0);
-
-  // Defaults chosen on the real datasets (docs/postprocessing.md): qe n=2 alpha=3, dba n=1 alpha=0,
-  // krnn k1=20 k2=3 lambda=0.3.
-  const PostprocessorSpec bare_qe = parse_postprocessor_spec("qe");
-  EXPECT_EQ(bare_qe.options.integer("n"), 2);
-  EXPECT_EQ(bare_qe.options.real("alpha"), 3.0);
-  EXPECT_EQ(parse_postprocessor_spec("qe:alpha=0").options.integer("n"), 2);
-  const PostprocessorSpec bare_dba = parse_postprocessor_spec("dba");
-  EXPECT_EQ(bare_dba.options.integer("n"), 1);
-  EXPECT_EQ(bare_dba.options.real("alpha"), 0.0);
+  EXPECT_EQ(qe.options.real("alpha"), 0.0);
 
   const PostprocessorSpec krnn = parse_postprocessor_spec("krnn");
   EXPECT_EQ(krnn.options.integer("k1"), 20);
-  EXPECT_EQ(krnn.options.integer("k2"), 3);
+  EXPECT_EQ(krnn.options.integer("k2"), 6);
   EXPECT_DOUBLE_EQ(krnn.options.real("lambda"), 0.3);
 
   const PostprocessorSpec custom = parse_postprocessor_spec("krnn:lambda=1,k1=5");
@@ -61,9 +51,10 @@ TEST(PostprocessorSpec, UnknownKeyListsValidKeys) {
 }
 
 TEST(PostprocessorSpec, QueryExpansionNeedsAtLeastOneNeighbour) {
-  // Spec §14: n >= 1 (it defaults to 2 here instead of being required).
+  // Spec §14: n is required and >= 1.
   EXPECT_THAT(error_of("qe:n=0"), HasSubstr("n must be an integer >= 1 (got '0')"));
   EXPECT_THAT(error_of("qe:n=-1"), HasSubstr("n must be an integer >= 1 (got '-1')"));
+  EXPECT_THAT(error_of("qe"), HasSubstr("qe needs n="));
   EXPECT_THAT(error_of("dba:n=0"), HasSubstr("n must be an integer >= 1"));
   EXPECT_THAT(error_of("qe:n=1.5"), HasSubstr("n must be an integer"));
   EXPECT_THAT(error_of("qe:n=2,alpha=-1"), HasSubstr("alpha must be a number >= 0"));
@@ -87,7 +78,6 @@ TEST(PostprocessorSpec, ListLengthCoversQueryExpansion) {
   const auto specs = parse_postprocessor_specs({"krnn", "qe:n=7", "dba:n=30", "qe:n=3"});
   EXPECT_EQ(required_list_length(specs), 7);  // dba reads galleries' own neighbours, not the lists
   EXPECT_EQ(required_list_length({}), 0);
-  EXPECT_EQ(required_list_length(parse_postprocessor_specs({"qe"})), 2);  // the default n
 }
 
 TEST(PostprocessorSpec, HelpNamesEveryKey) {

@@ -102,8 +102,7 @@ TEST(QueryExpansion, LaterQueryExpansionUsesAugmentedGalleries) {
   const auto toy =
       testing::make_toy_problem({polar(3, 60), polar(1, 0), polar(2, 30), polar(0.5f, 100)}, {0}, {1, 2, 3});
   RetrievalResults results = testing::initial_results(toy, 3);
-  apply_postprocessing(std::vector<std::string>{"dba:n=1", "qe:n=1,alpha=0"}, results,
-                       testing::context_for(toy, 3));
+  apply_postprocessing(std::vector<std::string>{"dba:n=1", "qe:n=1"}, results, testing::context_for(toy, 3));
   // q' = normalise(60° + 65°) = 62.5°: 2.5° from g2, 47.5° from g0/g1 (both at 15°).
   EXPECT_EQ(results.lists[0][0].gallery, 2);
   EXPECT_NEAR(results.lists[0][0].distance, 2 * std::sin(1.25 * M_PI / 180), 1e-6);

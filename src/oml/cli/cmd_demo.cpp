@@ -154,8 +154,8 @@ void run_demo(const DemoArguments& a) {
                                                                          reranker});
   evaluate("6/8 evaluate with pairwise re-ranking of the top 5", {pairwise},
            a.out + "/metrics_pairwise.json");
-  evaluate("7/8 evaluate with query expansion", {"qe:n=1"}, a.out + "/metrics_qe.json");
-  evaluate("7/8 evaluate with query expansion, then re-ranking", {"qe:n=1", pairwise},
+  evaluate("7/8 evaluate with query expansion", {"qe:n=2,alpha=3"}, a.out + "/metrics_qe.json");
+  evaluate("7/8 evaluate with query expansion, then re-ranking", {"qe:n=2,alpha=3", pairwise},
            a.out + "/metrics_qe_pairwise.json");
   run_step(
       "8/8 report: worst queries before and after re-ranking",
@@ -168,7 +168,7 @@ void run_demo(const DemoArguments& a) {
 
   print_table({{"kNN (extractor only)", a.out + "/metrics_knn.json"},
                {"kNN + pairwise re-ranking (top 5)", a.out + "/metrics_pairwise.json"},
-               {"kNN + query expansion (n=1)", a.out + "/metrics_qe.json"},
+               {"kNN + query expansion (n=2, alpha=3)", a.out + "/metrics_qe.json"},
                {"kNN + QE + pairwise re-ranking", a.out + "/metrics_qe_pairwise.json"}});
   std::printf("\nreport: %s/report.html\n", a.out.c_str());
 }

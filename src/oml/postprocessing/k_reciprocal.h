@@ -7,11 +7,11 @@ namespace oml {
 
 struct KReciprocalOptions {
   int64_t k1 = 20;      // ≥ 1
-  int64_t k2 = 3;       // ≥ 1 (the paper uses 6; 3 measured better, docs/postprocessing.md)
+  int64_t k2 = 6;       // ≥ 1
   double lambda = 0.3;  // in [0, 1]
 };
 
-// `krnn:k1=20,k2=3,lambda=0.3`: k-reciprocal re-ranking (Zhong et al., CVPR 2017) exactly as spec
+// `krnn:k1=20,k2=6,lambda=0.3`: k-reciprocal re-ranking (Zhong et al., CVPR 2017) exactly as spec
 // §15, over the stored embeddings of every validation row that is a query or a gallery (each row
 // once). Built on sparse neighbour lists, never on a dense node×node matrix:
 //   time   two streaming node×node distance passes (kNN graph + row maxima, then final lists)
