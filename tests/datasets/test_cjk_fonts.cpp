@@ -3,10 +3,9 @@
 #include <filesystem>
 #include <fstream>
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 #include <set>
-#include <sstream>
 
+#include "dataset_test_support.h"
 #include "oml/common/errors.h"
 #include "oml/data/dataframe.h"
 #include "oml/datasets/cjk_fonts_dataset.h"
@@ -15,19 +14,6 @@ namespace oml::datasets {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string fresh_directory(const std::string& name) {
-  const fs::path directory = fs::path(OML_BINARY_DIR) / "test-datasets" / name;
-  fs::remove_all(directory);
-  return directory.string();
-}
-
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
 
 CjkFontsOptions small_options(const std::string& out_dir) {
   CjkFontsOptions options;
@@ -81,14 +67,9 @@ TEST(CjkFontsDataset, EveryImageIsASquareGlyphWithInkOnWhite) {
   build_cjk_fonts_dataset(small_options(out));
   const Dataframe df = read_dataframe(out + "/df.csv");
   for (const DataframeRow& row : df.rows) {
-    const cv::Mat image = cv::imread(row.image_path, cv::IMREAD_UNCHANGED);
-    ASSERT_FALSE(image.empty()) << row.image_path;
-    EXPECT_EQ(image.type(), CV_8UC1) << row.image_path;
-    EXPECT_EQ(image.rows, 24);
-    EXPECT_EQ(image.cols, 24);
-    double darkest = 0;
-    double lightest = 0;
-    cv::minMaxLoc(image, &darkest, &lightest);
+    cv::Mat image;
+    ASSERT_NO_FATAL_FAILURE(read_square_image(row.image_path, CV_8UC1, 24, &image));
+    const auto [darkest, lightest] = value_range(image);
     EXPECT_LT(darkest, 128) << row.image_path << " has no ink";
     EXPECT_EQ(lightest, 255) << row.image_path << " has no paper";
     // The corners are paper: glyphs are centred, not clipped against an edge.
@@ -102,15 +83,7 @@ TEST(CjkFontsDataset, SameOptionsGiveIdenticalBytes) {
   const std::string second = fresh_directory("cjk_determinism_b");
   build_cjk_fonts_dataset(small_options(first));
   build_cjk_fonts_dataset(small_options(second));
-  int compared = 0;
-  for (const auto& entry : fs::recursive_directory_iterator(first)) {
-    if (!entry.is_regular_file()) continue;
-    const fs::path relative = fs::relative(entry.path(), first);
-    ASSERT_TRUE(fs::exists(fs::path(second) / relative)) << relative;
-    EXPECT_EQ(read_bytes(entry.path()), read_bytes(fs::path(second) / relative)) << relative;
-    ++compared;
-  }
-  EXPECT_GE(compared, 6 * 4 + 2);  // images + df.csv + fonts.csv
+  EXPECT_GE(expect_same_files(first, second), 6 * 4 + 2);  // images + df.csv + fonts.csv
 }
 
 TEST(CjkFontsDataset, SeedChangesOnlyTheSplit) {

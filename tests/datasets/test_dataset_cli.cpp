@@ -7,9 +7,12 @@
 #include <fstream>
 #include <string>
 
+#include "dataset_test_support.h"
+
 namespace {
 
 namespace fs = std::filesystem;
+using oml::datasets::fresh_directory;
 
 struct CommandResult {
   int exit_code = -1;
@@ -27,12 +30,6 @@ CommandResult run_cli(const std::string& arguments) {
   const int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
-}
-
-std::string fresh_directory(const std::string& name) {
-  const fs::path directory = fs::path(OML_BINARY_DIR) / "test-datasets" / name;
-  fs::remove_all(directory);
-  return directory.string();
 }
 
 int count_lines(const std::string& path) {

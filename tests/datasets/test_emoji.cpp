@@ -4,13 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 #include <set>
-#include <sstream>
 
+#include "dataset_test_support.h"
 #include "oml/common/errors.h"
 #include "oml/data/dataframe.h"
 #include "oml/datasets/emoji_catalogue.h"
@@ -20,19 +18,6 @@ namespace oml::datasets {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string fresh_directory(const std::string& name) {
-  const fs::path directory = fs::path(OML_BINARY_DIR) / "test-datasets" / name;
-  fs::remove_all(directory);
-  return directory.string();
-}
-
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
 
 EmojiOptions small_options(const std::string& out_dir) {
   EmojiOptions options;
@@ -87,15 +72,9 @@ TEST(EmojiDataset, ImagesAreRgbAtTheRequestedSize) {
   const Dataframe df = read_dataframe(out + "/df.csv");
   ASSERT_GE(df.rows.size(), 12u);
   for (const DataframeRow& row : df.rows) {
-    const cv::Mat image = cv::imread(row.image_path, cv::IMREAD_UNCHANGED);
-    ASSERT_FALSE(image.empty()) << row.image_path;
-    EXPECT_EQ(image.type(), CV_8UC3) << row.image_path;
-    EXPECT_EQ(image.rows, 32) << row.image_path;
-    EXPECT_EQ(image.cols, 32) << row.image_path;
-    double darkest = 0;
-    double lightest = 0;
-    cv::minMaxLoc(image.reshape(1), &darkest, &lightest);
-    EXPECT_LT(darkest, 200) << row.image_path << " is blank";
+    cv::Mat image;
+    ASSERT_NO_FATAL_FAILURE(read_square_image(row.image_path, CV_8UC3, 32, &image));
+    EXPECT_LT(value_range(image).first, 200) << row.image_path << " is blank";
   }
 }
 
@@ -104,15 +83,7 @@ TEST(EmojiDataset, SameOptionsGiveIdenticalBytes) {
   const std::string second = fresh_directory("emoji_determinism_b");
   build_emoji_dataset(small_options(first));
   build_emoji_dataset(small_options(second));
-  int compared = 0;
-  for (const auto& entry : fs::recursive_directory_iterator(first)) {
-    if (!entry.is_regular_file()) continue;
-    const fs::path relative = fs::relative(entry.path(), first);
-    ASSERT_TRUE(fs::exists(fs::path(second) / relative)) << relative;
-    EXPECT_EQ(read_bytes(entry.path()), read_bytes(fs::path(second) / relative)) << relative;
-    ++compared;
-  }
-  EXPECT_GE(compared, 20 * 2 + 3);  // images + df.csv + emoji.csv + vendors.csv
+  EXPECT_GE(expect_same_files(first, second), 20 * 2 + 3);  // images + df.csv + emoji.csv + vendors.csv
 }
 
 TEST(EmojiDataset, UnknownVendorIsAClearErrorBeforeAnythingIsWritten) {

@@ -1,16 +1,13 @@
 #include "oml/datasets/npm_package.h"
 
-#include <curl/curl.h>
-#include <openssl/evp.h>
 #include <unistd.h>
 
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <memory>
 
+#include "oml/common/cache_dir.h"
+#include "oml/common/download.h"
 #include "oml/common/errors.h"
+#include "oml/common/file_digest.h"
 #include "oml/common/subprocess.h"
 
 namespace oml::datasets {
@@ -18,33 +15,6 @@ namespace oml::datasets {
 namespace fs = std::filesystem;
 
 namespace {
-
-size_t append_to_file(char* data, size_t size, size_t count, void* file) {
-  return std::fwrite(data, size, count, static_cast<std::FILE*>(file)) * size;
-}
-
-// Downloads `url` to `path`; returns an empty string on success, else the reason.
-std::string download(const std::string& url, const std::string& path) {
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "wb"), &std::fclose);
-  if (!file) return "cannot create " + path;
-  std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), &curl_easy_cleanup);
-  if (!curl) return "curl_easy_init failed";
-  char error[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_FAILONERROR, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT, 20L);
-  // A stalled transfer (under 1 kB/s for a minute) fails instead of hanging the command.
-  curl_easy_setopt(curl.get(), CURLOPT_LOW_SPEED_LIMIT, 1024L);
-  curl_easy_setopt(curl.get(), CURLOPT_LOW_SPEED_TIME, 60L);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &append_to_file);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, file.get());
-  curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, error);
-  const CURLcode code = curl_easy_perform(curl.get());
-  if (code != CURLE_OK) return error[0] ? error : curl_easy_strerror(code);
-  if (std::fflush(file.get()) != 0) return "write failed (disk full?)";
-  return "";
-}
 
 std::string by_hand_advice(const NpmPackage& package, const std::string& registry,
                            const std::string& destination) {
@@ -68,22 +38,13 @@ std::string ensure_tarball(const NpmPackage& package, const std::string& npm_dir
                      " " + package.version + " (" + package.integrity + "); delete it, or " +
                      by_hand_advice(package, registry, destination));
   }
-  const std::string url = package.tarball_url(registry);
-  const std::string temporary = destination + ".part" + std::to_string(::getpid());
-  std::fprintf(stderr, "downloading %s to %s\n", url.c_str(), destination.c_str());
-  const std::string failure = download(url, temporary);
-  if (!failure.empty()) {
-    remove_quietly(temporary);
-    throw InputError("cannot download " + package.name + " " + package.version + " (" + failure +
-                     "): " + by_hand_advice(package, registry, destination));
-  }
-  const std::string integrity = npm_integrity_of_file(temporary);
-  if (integrity != package.integrity) {
-    remove_quietly(temporary);
-    throw InputError("the file downloaded from " + url + " has integrity " + integrity + ", expected " +
-                     package.integrity + ": " + by_hand_advice(package, registry, destination));
-  }
-  fs::rename(temporary, destination);
+  const auto find_fault = [&](const std::string& downloaded) {
+    const std::string integrity = npm_integrity_of_file(downloaded);
+    if (integrity == package.integrity) return std::string();
+    return "integrity " + integrity + ", expected " + package.integrity;
+  };
+  download_checked_file({package.tarball_url(registry), destination, package.name + " " + package.version,
+                         by_hand_advice(package, registry, destination), find_fault});
   return destination;
 }
 
@@ -100,31 +61,10 @@ std::string NpmPackage::tarball_url(const std::string& registry) const {
   return registry + "/" + name + "/-/" + tarball_name();
 }
 
-std::string default_cache_root() {
-  const char* xdg = std::getenv("XDG_CACHE_HOME");
-  if (xdg && *xdg) return std::string(xdg) + "/oml.cpp";
-  const char* home = std::getenv("HOME");
-  return std::string(home && *home ? home : ".") + "/.cache/oml.cpp";
-}
+std::string default_cache_root() { return user_cache_dir() + "/oml.cpp"; }
 
 std::string npm_integrity_of_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open the file to check its integrity");
-  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> context(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  EVP_DigestInit_ex(context.get(), EVP_sha512(), nullptr);
-  std::vector<char> buffer(1 << 20);
-  while (in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    EVP_DigestUpdate(context.get(), buffer.data(), static_cast<size_t>(in.gcount()));
-  }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(context.get(), digest, &length);
-  std::string base64(4 * ((length + 2) / 3) + 1, '\0');
-  const int written =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(base64.data()), digest, static_cast<int>(length));
-  base64.resize(static_cast<size_t>(written));
-  return "sha512-" + base64;
+  return "sha512-" + base64(digest_of_file(path, DigestAlgorithm::kSha512, "integrity"));
 }
 
 std::string ensure_npm_package_files(const NpmPackage& package, const std::vector<std::string>& members,

@@ -1,17 +1,13 @@
 #include "oml/models/zoo.h"
 
-#include <curl/curl.h>
 #include <fmt/format.h>
-#include <openssl/evp.h>
-#include <unistd.h>
 
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <memory>
 
+#include "oml/common/cache_dir.h"
+#include "oml/common/download.h"
 #include "oml/common/errors.h"
+#include "oml/common/file_digest.h"
 
 namespace oml {
 namespace {
@@ -22,30 +18,6 @@ const std::string kOmlServer = "https://oml.daloroserver.com/download/checkpoint
 std::string failure_advice(const ZooEntry& entry, const std::string& destination) {
   return fmt::format("download {} yourself and save it as {} (its md5 must start with {})", entry.url,
                      destination, entry.md5_prefix);
-}
-
-size_t write_to_file(char* data, size_t size, size_t count, void* file) {
-  return std::fwrite(data, size, count, static_cast<std::FILE*>(file)) * size;
-}
-
-// Downloads `url` to `path`; returns an empty string on success, else curl's reason.
-std::string download(const std::string& url, const std::string& path) {
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "wb"), &std::fclose);
-  if (!file) return "cannot create " + path;
-  std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), &curl_easy_cleanup);
-  if (!curl) return "curl_easy_init failed";
-  char error[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_FAILONERROR, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT, 20L);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &write_to_file);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, file.get());
-  curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, error);
-  const CURLcode code = curl_easy_perform(curl.get());
-  if (code != CURLE_OK) return error[0] ? error : curl_easy_strerror(code);
-  if (std::fflush(file.get()) != 0) return "write failed (disk full?)";
-  return "";
 }
 
 }  // namespace
@@ -82,34 +54,10 @@ const ZooEntry* find_zoo_entry(const std::string& name) {
   return nullptr;
 }
 
-std::string zoo_cache_dir() {
-  const char* xdg = std::getenv("XDG_CACHE_HOME");
-  std::string base;
-  if (xdg && *xdg) {
-    base = xdg;
-  } else {
-    const char* home = std::getenv("HOME");
-    base = std::string(home && *home ? home : ".") + "/.cache";
-  }
-  return base + "/oml/torch/checkpoints";
-}
+std::string zoo_cache_dir() { return user_cache_dir() + "/oml/torch/checkpoints"; }
 
 std::string md5_hex_of_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("{}: cannot open the file to check its md5", path));
-  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> context(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  EVP_DigestInit_ex(context.get(), EVP_md5(), nullptr);
-  std::vector<char> buffer(1 << 20);
-  while (in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    EVP_DigestUpdate(context.get(), buffer.data(), static_cast<size_t>(in.gcount()));
-  }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(context.get(), digest, &length);
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
-  return hex;
+  return lowercase_hex(digest_of_file(path, DigestAlgorithm::kMd5, "md5"));
 }
 
 ZooCacheStatus zoo_cache_status(const ZooEntry& entry, const std::string& cache_dir) {
@@ -128,21 +76,13 @@ std::string ensure_zoo_checkpoint(const ZooEntry& entry, const std::string& cach
   if (error) {
     throw InputError(fmt::format("cannot create the zoo cache directory {}: {}", cache_dir, error.message()));
   }
-  const std::string temporary = destination + ".part" + std::to_string(::getpid());
-  std::fprintf(stderr, "downloading %s to %s\n", entry.url.c_str(), destination.c_str());
-  const std::string failure = download(entry.url, temporary);
-  if (!failure.empty()) {
-    std::filesystem::remove(temporary, error);
-    throw InputError(fmt::format("cannot download the '{}' weights ({}): {}", entry.name, failure,
-                                 failure_advice(entry, destination)));
-  }
-  const std::string md5 = md5_hex_of_file(temporary);
-  if (md5.rfind(entry.md5_prefix, 0) != 0) {
-    std::filesystem::remove(temporary, error);
-    throw InputError(fmt::format("the file downloaded from {} has md5 {}, expected a prefix {}: {}",
-                                 entry.url, md5, entry.md5_prefix, failure_advice(entry, destination)));
-  }
-  std::filesystem::rename(temporary, destination);
+  const auto find_fault = [&](const std::string& downloaded) {
+    const std::string md5 = md5_hex_of_file(downloaded);
+    if (md5.rfind(entry.md5_prefix, 0) == 0) return std::string();
+    return fmt::format("md5 {}, expected a prefix {}", md5, entry.md5_prefix);
+  };
+  download_checked_file({entry.url, destination, fmt::format("the '{}' weights", entry.name),
+                         failure_advice(entry, destination), find_fault});
   return destination;
 }
 
