@@ -73,7 +73,7 @@ def main():
                       "of oml.cpp and the reference in the same run.\n\n" + header)
         out.write(f"| {datetime.date.today()} | {args.name} | {args.repeats} | {args.threads} | {ours_t:.3f} | "
                   f"{ref_t:.3f} | {speedup:.2f}x | {ours_m:.0f} | {ref_m:.0f} | {mem_ratio:.3f} | {rate} | "
-                  f"{args.note} |\n")
+                  f"{args.note.replace('|', chr(92) + '|')} |\n")
 
 
 if __name__ == "__main__":
