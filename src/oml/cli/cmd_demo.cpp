@@ -115,7 +115,7 @@ void run_demo(const DemoArguments& a) {
   run_step("1/8 dataset: the same Han characters drawn by different Debian fonts",
            {"dataset", "cjk-fonts", "--out", data, "--classes", std::to_string(a.classes), "--fonts",
             std::to_string(a.fonts), "--size", size, "--seed", "0"});
-  run_step("2/8 train a ViT-tiny extractor with triplet loss (balanced batches, hard mining)",
+  run_step("2/8 train a ViT-tiny extractor with triplet loss (balanced batches, all triplets)",
            {"train-extractor", "--csv", csv, "--arch", "vitt16", "--size", size, "--no-augment", "--lr",
             "5e-4", "--epochs", std::to_string(a.extractor_epochs), "--seed", "0", "--threads", threads,
             "--out", extractor});
