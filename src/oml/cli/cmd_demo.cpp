@@ -168,7 +168,7 @@ void run_demo(const DemoArguments& a) {
 
   print_table({{"kNN (extractor only)", a.out + "/metrics_knn.json"},
                {"kNN + pairwise re-ranking (top 5)", a.out + "/metrics_pairwise.json"},
-               {"kNN + query expansion (n=2, alpha=3)", a.out + "/metrics_qe.json"},
+               {"kNN + QE (n=2, alpha=3)", a.out + "/metrics_qe.json"},
                {"kNN + QE + pairwise re-ranking", a.out + "/metrics_qe_pairwise.json"}});
   std::printf("\nreport: %s/report.html\n", a.out.c_str());
 }
