@@ -24,11 +24,18 @@ def prepare(out_dir, rows, dim, queries):
     os.makedirs(out_dir, exist_ok=True)
     rng = np.random.default_rng(0)
     n = rows + (queries or 0)
-    sizes = []
-    while sum(sizes) < n:
+    sizes, total = [], 0
+    while total < n:
         sizes.append(int(rng.integers(2, 9)))
+        total += sizes[-1]
     labels = np.repeat(np.arange(len(sizes)), sizes)[:n]
     rng.shuffle(labels)
+    if queries:
+        # Every query needs a gallery row of its label (the CSV rules reject it otherwise): a query
+        # whose label has no gallery row takes the label of a random gallery row instead.
+        gallery_labels = np.unique(labels[queries:])
+        orphans = np.flatnonzero(~np.isin(labels[:queries], gallery_labels))
+        labels[orphans] = labels[queries + rng.integers(0, n - queries, len(orphans))]
     centres = rng.standard_normal((len(sizes), dim)).astype(np.float32)
     emb = np.empty((n, dim), dtype=np.float32)
     for start in range(0, n, 65536):  # chunks keep the generator's memory small at 1M rows
