@@ -21,7 +21,11 @@ namespace fs = std::filesystem;
 // labels, 4 images each; validation rows are both queries and galleries (1 vs rest).
 class TinyDataset {
  public:
-  TinyDataset() : dir_(fs::path(OML_BINARY_DIR) / "test_training_tiny") {
+  // One directory per test: ctest runs the tests of this fixture as parallel processes.
+  TinyDataset()
+      : dir_(fs::path(OML_BINARY_DIR) /
+             ("test_training_tiny_" +
+              std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()))) {
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "images");
     std::ofstream csv(dir_ / "df.csv");
