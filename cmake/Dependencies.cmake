@@ -27,3 +27,12 @@ add_library(oml::opencv ALIAS oml_opencv)
 find_library(CSV_LIBRARY csv REQUIRED)
 add_library(csv INTERFACE)
 target_link_libraries(csv INTERFACE ${CSV_LIBRARY})
+
+# oneDNN (libdnnl-dev; libtorch already links libdnnl): its sgemm runs the ViT's inference
+# linear layers (src/oml/models/inference_linear.h).
+find_path(DNNL_INCLUDE_DIR oneapi/dnnl/dnnl.h REQUIRED)
+find_library(DNNL_LIBRARY dnnl REQUIRED)
+add_library(oml_dnnl INTERFACE)
+target_include_directories(oml_dnnl SYSTEM INTERFACE ${DNNL_INCLUDE_DIR})
+target_link_libraries(oml_dnnl INTERFACE ${DNNL_LIBRARY})
+add_library(oml::dnnl ALIAS oml_dnnl)

@@ -126,6 +126,45 @@ TEST(Npy, DamagedHeaderWithHugeShapeIsAnErrorNotAnAllocation) {
   EXPECT_NE(read_error(path).find("huge.npy: truncated data"), std::string::npos);
 }
 
+TEST(Npy, RejectsHeaderCutShortNamingTheFile) {
+  const auto dir = scratch_dir("short_header");
+  const std::string bytes = read_bytes(kFixtures + "f4_2x3.npy");
+  const std::string path = (dir / "short.npy").string();
+  std::ofstream(path, std::ios::binary) << bytes.substr(0, 40);  // magic + length, half the dict
+  EXPECT_NE(read_error(path).find("short.npy: truncated .npy header"), std::string::npos);
+  std::ofstream(path, std::ios::binary) << bytes.substr(0, 8);  // magic + version only
+  EXPECT_NE(read_error(path).find("short.npy: "), std::string::npos);
+}
+
+// Float16 data is converted in slices of 2^20 items: a matrix spanning two slices must come back
+// in order, the last item included.
+TEST(Npy, ReadsFloat16LargerThanOneConversionSlice) {
+  const auto dir = scratch_dir("f2_large");
+  const int64_t rows = 1100;
+  const int64_t cols = 1000;
+  std::string header = "{'descr': '<f2', 'fortran_order': False, 'shape': (1100, 1000), }";
+  header.append(64 - (10 + header.size() + 1) % 64, ' ');
+  header += '\n';
+  std::string bytes = std::string("\x93NUMPY\x01\x00", 8);
+  bytes += static_cast<char>(header.size() & 0xff);
+  bytes += static_cast<char>(header.size() >> 8);
+  bytes += header;
+  for (int64_t i = 0; i < rows * cols; ++i) {
+    const uint16_t half = i == rows * cols - 1 ? 0x7c00 : (i % 2 == 0 ? 0x3c00 : 0xc000);  // inf, 1, -2
+    bytes += static_cast<char>(half & 0xff);
+    bytes += static_cast<char>(half >> 8);
+  }
+  const std::string path = (dir / "large.npy").string();
+  std::ofstream(path, std::ios::binary) << bytes;
+  const oml::Matrix m = oml::read_npy(path);
+  ASSERT_EQ(m.rows, rows);
+  ASSERT_EQ(m.cols, cols);
+  int64_t wrong = 0;
+  for (int64_t i = 0; i + 1 < rows * cols; ++i) wrong += m.values[i] != (i % 2 == 0 ? 1.0f : -2.0f);
+  EXPECT_EQ(wrong, 0);
+  EXPECT_TRUE(std::isinf(m.values.back()));
+}
+
 TEST(Npy, WriteIsByteIdenticalToNumpySave) {
   const auto dir = scratch_dir("write");
   oml::Matrix m;

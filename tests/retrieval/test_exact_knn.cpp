@@ -166,3 +166,37 @@ TEST(DistanceTiles, CoverEveryPairOnceWithClampedEuclideanValues) {
 
 }  // namespace
 }  // namespace oml
+
+namespace oml {
+namespace {
+
+Matrix numbered_rows(int64_t rows, int64_t cols) {
+  Matrix m;
+  m.rows = rows;
+  m.cols = cols;
+  for (int64_t i = 0; i < rows * cols; ++i) m.values.push_back(static_cast<float>(i));
+  return m;
+}
+
+TEST(TakeRows, AscendingRowsAreCompactedInPlaceAndEqualGatherRows) {
+  const std::vector<int64_t> rows = {0, 2, 3, 6};
+  const Matrix source = numbered_rows(7, 3);
+  const Matrix expected = gather_rows(source, rows);
+  Matrix moved = source;
+  const float* buffer = moved.values.data();
+  const Matrix taken = take_rows(std::move(moved), rows);
+  EXPECT_EQ(taken.values.data(), buffer);  // no second allocation
+  EXPECT_EQ(taken.rows, 4);
+  EXPECT_EQ(taken.values, expected.values);
+  EXPECT_EQ(taken.values[9], 18.0f);  // row 6 starts at 6 * 3
+}
+
+TEST(TakeRows, UnorderedRowsAreGathered) {
+  const std::vector<int64_t> rows = {4, 1, 1};
+  const Matrix source = numbered_rows(5, 2);
+  const Matrix taken = take_rows(Matrix(source), rows);
+  EXPECT_EQ(taken.values, (std::vector<float>{8, 9, 2, 3, 2, 3}));
+}
+
+}  // namespace
+}  // namespace oml

@@ -26,7 +26,7 @@ void run_evaluate(const EvaluateOptions& options) {
   configure_threads(options.index.threads);
   const std::vector<PostprocessorSpec> steps = parse_postprocessor_specs(options.post);
   const RetrievalInputs inputs =
-      load_retrieval_inputs(options.csv, options.root, options.embeddings, config.per_category);
+      load_retrieval_inputs(options.csv, options.root, options.embeddings, config.per_category, true);
   // K = the largest list any metric or postprocessor reads (spec §10.1).
   const int64_t k = std::max<int64_t>({max_metric_k(config), required_list_length(steps), 1});
   IndexOptions index = options.index;

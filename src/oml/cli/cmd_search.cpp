@@ -44,7 +44,7 @@ void run_search(const SearchOptions& options) {
     throw InputError(fmt::format("--top-k: must be a positive integer (got {})", options.top_k));
   configure_threads(options.index.threads);
   const std::vector<PostprocessorSpec> steps = parse_postprocessor_specs(options.post);
-  const RetrievalInputs inputs = load_retrieval_inputs(options.csv, options.root, options.embeddings, false);
+  const RetrievalInputs inputs = load_retrieval_inputs(options.csv, options.root, options.embeddings, false, false);
   const int64_t k = std::max(options.top_k, required_list_length(steps));
   IndexOptions index = options.index;
   index.show_progress = true;

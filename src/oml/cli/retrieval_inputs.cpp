@@ -9,7 +9,8 @@
 namespace oml::cli {
 
 RetrievalInputs load_retrieval_inputs(const std::string& csv, const std::string& root,
-                                      const std::string& embeddings, bool need_categories) {
+                                      const std::string& embeddings, bool need_categories,
+                                      bool keep_embeddings) {
   RetrievalInputs inputs;
   inputs.df = read_dataframe(csv, root);
   for (const std::string& warning : inputs.df.warnings) std::fprintf(stderr, "%s\n", warning.c_str());
@@ -20,7 +21,12 @@ RetrievalInputs load_retrieval_inputs(const std::string& csv, const std::string&
   if (inputs.embeddings.cols == 0) throw InputError(embeddings + ": embeddings have 0 columns");
   inputs.problem = make_retrieval_problem(inputs.df);
   inputs.queries = gather_rows(inputs.embeddings, inputs.problem.query_rows);
-  inputs.galleries = gather_rows(inputs.embeddings, inputs.problem.gallery_rows);
+  if (keep_embeddings) {
+    inputs.galleries = gather_rows(inputs.embeddings, inputs.problem.gallery_rows);
+  } else {
+    inputs.galleries = take_rows(std::move(inputs.embeddings), inputs.problem.gallery_rows);
+    inputs.embeddings = Matrix{};
+  }
   return inputs;
 }
 

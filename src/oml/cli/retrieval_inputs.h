@@ -16,7 +16,7 @@ namespace oml::cli {
 
 struct RetrievalInputs {
   Dataframe df;
-  Matrix embeddings;  // one row per CSV row
+  Matrix embeddings;  // one row per CSV row; empty unless loaded with keep_embeddings
   RetrievalProblem problem;
   Matrix queries;    // embeddings of problem.query_rows
   Matrix galleries;  // embeddings of problem.gallery_rows
@@ -24,8 +24,10 @@ struct RetrievalInputs {
 
 // Reads and validates (spec §1, §1.5, §10.1): CSV rules, >=1 query and gallery, one embedding row
 // per CSV row, finite values; with `need_categories`, rule 12. Prints CSV warnings to stderr.
+// Without `keep_embeddings` the full matrix is not kept: its buffer becomes the galleries.
 RetrievalInputs load_retrieval_inputs(const std::string& csv, const std::string& root,
-                                      const std::string& embeddings, bool need_categories);
+                                      const std::string& embeddings, bool need_categories,
+                                      bool keep_embeddings);
 
 // --index exact|hnsw, --hnsw-m, --hnsw-ef-construction, --hnsw-ef, --threads.
 void add_index_options(CLI::App& command, IndexOptions& options);

@@ -1,12 +1,9 @@
 #include <csv.h>
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 
 #include "oml/common/errors.h"
+#include "oml/common/file_bytes.h"
 #include "oml/data/dataframe_internal.h"
 
 namespace oml::dataframe_detail {
@@ -55,22 +52,10 @@ void on_record_end(int /*terminator*/, void* data) {
 // No trimming: pandas keeps spaces, and " train" must not pass as "train" (spec §1.1).
 int never_space(unsigned char) { return 0; }
 
-std::string read_file_bytes(const std::string& csv_path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(csv_path, ec)) throw InputError(csv_path + ": file not found");
-  if (std::filesystem::is_directory(csv_path, ec))
-    throw InputError(csv_path + ": is a directory, not a CSV file");
-  std::ifstream in(csv_path, std::ios::binary);
-  if (!in) throw InputError(csv_path + ": cannot open for reading (" + std::strerror(errno) + ")");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw InputError(csv_path + ": read error");
-  return bytes;
-}
-
 }  // namespace
 
 CsvTable read_csv_table(const std::string& csv_path) {
-  const std::string bytes = read_file_bytes(csv_path);
+  const std::string bytes = read_file_bytes(csv_path, "CSV file");
   size_t offset = 0;
   if (bytes.compare(0, 3, "\xEF\xBB\xBF") == 0) offset = 3;  // UTF-8 byte-order mark
 

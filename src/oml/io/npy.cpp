@@ -1,9 +1,8 @@
 #include "oml/io/npy.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -12,6 +11,7 @@
 
 #include "oml/common/atomic_file.h"
 #include "oml/common/errors.h"
+#include "oml/common/file_bytes.h"
 
 // Format facts (NumPy's NEP 1 / numpy.lib.format): magic "\x93NUMPY", major and minor version
 // bytes, a little-endian header length (uint16 in v1.0, uint32 in v2.0/v3.0), then an ASCII
@@ -193,23 +193,42 @@ float half_to_float(uint16_t half) {
   return value;
 }
 
-std::string read_whole_file(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw InputError(path + ": file not found");
-  if (std::filesystem::is_directory(path, ec)) throw InputError(path + ": is a directory, not a .npy file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open for reading");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw InputError(path + ": read error");
+// Reads the magic, version, length and header dict (not the data): enough for parse_header.
+std::string read_header_bytes(BinaryFile& file) {
+  const size_t longest_prefix = kMagicLength + 2 + 4;
+  std::string bytes(static_cast<size_t>(std::min<uint64_t>(file.size(), longest_prefix)), '\0');
+  file.read_exactly(bytes.data(), bytes.size());
+  if (bytes.size() < longest_prefix || bytes.compare(0, kMagicLength, kMagic, kMagicLength) != 0)
+    return bytes;
+  const auto* raw = reinterpret_cast<const unsigned char*>(bytes.data());
+  const int length_bytes = raw[kMagicLength] == 1 ? 2 : 4;
+  const uint64_t needed = kMagicLength + 2 + length_bytes + read_le(raw + kMagicLength + 2, length_bytes);
+  if (needed > bytes.size()) {
+    const size_t have = bytes.size();
+    bytes.resize(static_cast<size_t>(std::min(needed, file.size())));
+    file.read_exactly(bytes.data() + have, bytes.size() - have);
+  }
   return bytes;
+}
+
+// Converts float16/float64 data in slices so the file's bytes are never held whole.
+template <typename Convert>
+void read_converted(BinaryFile& file, size_t item_size, std::vector<float>& values, Convert convert) {
+  constexpr size_t kSliceItems = size_t{1} << 20;
+  std::vector<char> slice(kSliceItems * item_size);
+  for (size_t begin = 0; begin < values.size(); begin += kSliceItems) {
+    const size_t count = std::min(kSliceItems, values.size() - begin);
+    file.read_exactly(slice.data(), count * item_size);
+    for (size_t i = 0; i < count; ++i) values[begin + i] = convert(slice.data() + i * item_size);
+  }
 }
 
 }  // namespace
 
 Matrix read_npy(const std::string& path) {
-  const std::string bytes = read_whole_file(path);
-  const NpyHeader header = parse_header(path, bytes);
-  const size_t available = bytes.size() - header.data_offset;
+  BinaryFile file(path, ".npy file");
+  const NpyHeader header = parse_header(path, read_header_bytes(file));
+  const uint64_t available = file.size() - std::min<uint64_t>(file.size(), header.data_offset);
   // Compare in elements first so absurd shapes in a damaged header cannot overflow or allocate.
   const auto available_items = static_cast<uint64_t>(available / header.item_size);
   const auto rows = static_cast<uint64_t>(header.rows);
@@ -224,26 +243,25 @@ Matrix read_npy(const std::string& path) {
   Matrix matrix;
   matrix.rows = header.rows;
   matrix.cols = header.cols;
-  const size_t count = rows * cols;
-  matrix.values.resize(count);
-  const char* data = bytes.data() + header.data_offset;
+  matrix.values.resize(rows * cols);
+  file.seek(header.data_offset);
   switch (header.dtype) {
     case Dtype::kFloat32:
-      std::memcpy(matrix.values.data(), data, count * sizeof(float));
+      file.read_exactly(matrix.values.data(), matrix.values.size() * sizeof(float));
       break;
     case Dtype::kFloat16:
-      for (size_t i = 0; i < count; ++i) {
+      read_converted(file, 2, matrix.values, [](const char* item) {
         uint16_t half = 0;
-        std::memcpy(&half, data + 2 * i, 2);
-        matrix.values[i] = half_to_float(half);
-      }
+        std::memcpy(&half, item, 2);
+        return half_to_float(half);
+      });
       break;
     case Dtype::kFloat64:
-      for (size_t i = 0; i < count; ++i) {
+      read_converted(file, 8, matrix.values, [](const char* item) {
         double value = 0;
-        std::memcpy(&value, data + 8 * i, 8);
-        matrix.values[i] = static_cast<float>(value);
-      }
+        std::memcpy(&value, item, 8);
+        return static_cast<float>(value);
+      });
       break;
   }
   return matrix;

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "oml/common/errors.h"
+#include "oml/common/file_bytes.h"
 #include "oml/models/torch_file.h"
 
 namespace oml {
@@ -62,12 +63,6 @@ PickleValue make_storage(torch::Tensor data) {
   auto v = make_pickle_value(Kind::Storage);
   v->tensor = std::move(data);
   return v;
-}
-
-std::string read_whole_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("{}: cannot open the checkpoint file", path));
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 PickleValue read_zip_file(const std::string& path) {
@@ -180,7 +175,7 @@ PickleValue read_torch_file(const std::string& path) {
   }
   if (head == std::string("PK\x03\x04", 4)) return read_zip_file(path);
   if (head.size() == 4 && static_cast<uint8_t>(head[0]) == 0x80 && head[2] == '\x8a') {
-    return read_legacy_file(path, read_whole_file(path));
+    return read_legacy_file(path, read_file_bytes(path, "checkpoint file"));
   }
   if (head.empty()) throw InputError(fmt::format("{}: empty file, not a PyTorch checkpoint", path));
   throw InputError(fmt::format(

@@ -3,11 +3,17 @@
 #include <torch/torch.h>
 
 #include "oml/common/errors.h"
+#include "oml/models/inference_gelu.h"
+#include "oml/models/inference_linear.h"
 
 namespace oml {
 namespace {
 
 constexpr double kLayerNormEps = 1e-6;  // DINO's partial(nn.LayerNorm, eps=1e-6), everywhere
+
+torch::Tensor run_linear(const torch::nn::Linear& layer, const torch::Tensor& x) {
+  return linear_forward(x, layer->weight, layer->bias);
+}
 
 torch::nn::LayerNorm make_layer_norm(int64_t dim) {
   return torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim}).eps(kLayerNormEps));
@@ -27,13 +33,13 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
   const int64_t dim = x.size(2);
   // qkv rows are [q; k; v], each split into heads of head_dim consecutive rows.
   const auto qkv =
-      qkv_->forward(x).reshape({batch, tokens, 3, heads_, dim / heads_}).permute({2, 0, 3, 1, 4});
+      run_linear(qkv_, x).reshape({batch, tokens, 3, heads_, dim / heads_}).permute({2, 0, 3, 1, 4});
   const auto q = qkv[0];
   const auto k = qkv[1];
   const auto v = qkv[2];
   const auto attention = torch::softmax(torch::matmul(q, k.transpose(-2, -1)) * scale_, -1);
   const auto mixed = torch::matmul(attention, v).transpose(1, 2).reshape({batch, tokens, dim});
-  return proj_->forward(mixed);
+  return run_linear(proj_, mixed);
 }
 
 torch::Tensor AttentionImpl::forward_first_token(const torch::Tensor& x) {
@@ -43,15 +49,15 @@ torch::Tensor AttentionImpl::forward_first_token(const torch::Tensor& x) {
   const int64_t head_dim = dim / heads_;
   const auto& weight = qkv_->weight;
   const auto& bias = qkv_->bias;
-  const auto q = torch::linear(x.narrow(1, 0, 1), weight.narrow(0, 0, dim), bias.narrow(0, 0, dim))
+  const auto q = linear_forward(x.narrow(1, 0, 1), weight.narrow(0, 0, dim), bias.narrow(0, 0, dim))
                      .reshape({batch, 1, heads_, head_dim})
                      .transpose(1, 2);
-  const auto kv = torch::linear(x, weight.narrow(0, dim, 2 * dim), bias.narrow(0, dim, 2 * dim))
+  const auto kv = linear_forward(x, weight.narrow(0, dim, 2 * dim), bias.narrow(0, dim, 2 * dim))
                       .reshape({batch, tokens, 2, heads_, head_dim})
                       .permute({2, 0, 3, 1, 4});
   const auto attention = torch::softmax(torch::matmul(q, kv[0].transpose(-2, -1)) * scale_, -1);
   const auto mixed = torch::matmul(attention, kv[1]).transpose(1, 2).reshape({batch, 1, dim});
-  return proj_->forward(mixed);
+  return run_linear(proj_, mixed);
 }
 
 MlpImpl::MlpImpl(int64_t dim, int64_t hidden) {
@@ -60,7 +66,7 @@ MlpImpl::MlpImpl(int64_t dim, int64_t hidden) {
 }
 
 torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
-  return fc2_->forward(torch::gelu(fc1_->forward(x)));  // exact erf GELU (PyTorch's default)
+  return run_linear(fc2_, gelu_exact(run_linear(fc1_, x)));
 }
 
 TransformerBlockImpl::TransformerBlockImpl(const ViTConfig& config) {

@@ -31,6 +31,23 @@ Matrix gather_rows(const Matrix& m, const std::vector<int64_t>& rows) {
   return out;
 }
 
+Matrix take_rows(Matrix&& m, const std::vector<int64_t>& rows) {
+  for (size_t i = 1; i < rows.size(); ++i) {
+    if (rows[i] <= rows[i - 1]) return gather_rows(m, rows);
+  }
+  Matrix out = std::move(m);
+  const size_t row_bytes = sizeof(float) * static_cast<size_t>(out.cols);
+  // rows[i] >= i when ascending, so every source row is read before it is overwritten.
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i] != static_cast<int64_t>(i)) {
+      std::memmove(out.row(static_cast<int64_t>(i)), out.row(rows[i]), row_bytes);
+    }
+  }
+  out.rows = static_cast<int64_t>(rows.size());
+  out.values.resize(static_cast<size_t>(out.rows * out.cols));
+  return out;
+}
+
 RetrievalResults retrieve(const Matrix& queries, const Matrix& galleries, const RetrievalProblem& problem,
                           int64_t k, const IndexOptions& options) {
   auto index = make_index(options);

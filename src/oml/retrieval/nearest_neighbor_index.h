@@ -44,4 +44,8 @@ RetrievalResults retrieve(const Matrix& queries, const Matrix& galleries, const 
 // Rows `rows` of `m` as a new matrix.
 Matrix gather_rows(const Matrix& m, const std::vector<int64_t>& rows);
 
+// gather_rows for a matrix that is not needed afterwards: ascending rows are compacted within m's
+// own buffer (no second copy of a gallery of millions), any other order falls back to a copy.
+Matrix take_rows(Matrix&& m, const std::vector<int64_t>& rows);
+
 }  // namespace oml

@@ -1,0 +1,10 @@
+#pragma once
+#include <cstdint>
+
+namespace oml {
+
+// Exact (erf) GELU, x * Phi(x), on `count` contiguous floats; out == in is allowed. Relative
+// error ~1e-7 against the erf definition; no libm calls, so it vectorises.
+void gelu_exact_kernel(const float* in, float* out, int64_t count);
+
+}  // namespace oml

@@ -1,0 +1,13 @@
+#pragma once
+#include <torch/torch.h>
+
+namespace oml {
+
+// Exact (erf) GELU, PyTorch's default, as ViT MLPs use it. Without autograd (inference), a float32
+// CPU tensor is transformed in place by a vectorised kernel (relative error ~1e-7): Debian's
+// libtorch evaluates erf one element at a time, which was a fifth of a re-ranking forward.
+// Anything else (training, other dtypes or devices) falls back to torch::gelu. May overwrite x:
+// pass a temporary, such as the output of the layer before.
+torch::Tensor gelu_exact(torch::Tensor x);
+
+}  // namespace oml
