@@ -6,12 +6,11 @@
 #include <csetjmp>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
 #include "oml/common/errors.h"
+#include "oml/common/file_bytes.h"
 
 // jpeglib.h needs <cstdio> first and is a C header.
 extern "C" {
@@ -230,11 +229,10 @@ void reject_gif(const std::vector<uint8_t>& bytes, const std::string& name) {
   }
 }
 
-std::vector<uint8_t> read_file_bytes(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw InputError(fmt::format("{}: cannot open image file: {}", path, std::strerror(errno)));
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  if (file.bad()) throw InputError(fmt::format("{}: cannot read image file", path));
+std::vector<uint8_t> read_image_bytes(const std::string& path) {
+  BinaryFile file(path, "image file");
+  std::vector<uint8_t> bytes(static_cast<size_t>(file.size()));
+  file.read_exactly(bytes.data(), bytes.size());
   return bytes;
 }
 
@@ -247,7 +245,7 @@ ImageRGB8 decode_image_rgb(const std::vector<uint8_t>& bytes, const std::string&
   return from_opencv(imdecode_unchanged(bytes, name), is_png_16bit_gray(bytes), name);
 }
 
-ImageRGB8 read_image_rgb(const std::string& path) { return decode_image_rgb(read_file_bytes(path), path); }
+ImageRGB8 read_image_rgb(const std::string& path) { return decode_image_rgb(read_image_bytes(path), path); }
 
 ImageRGB8 decode_image_rgb_cv2(const std::vector<uint8_t>& bytes, const std::string& name) {
   if (bytes.empty()) throw InputError(fmt::format("{}: image file is empty", name));
@@ -262,7 +260,7 @@ ImageRGB8 decode_image_rgb_cv2(const std::vector<uint8_t>& bytes, const std::str
 }
 
 ImageRGB8 read_image_rgb_cv2(const std::string& path) {
-  return decode_image_rgb_cv2(read_file_bytes(path), path);
+  return decode_image_rgb_cv2(read_image_bytes(path), path);
 }
 
 }  // namespace oml
