@@ -36,8 +36,8 @@ class ZooCache : public ::testing::Test {
   std::string source_;
 };
 
-TEST(Zoo, HasTheEightOmlNamesWithSpecValues) {
-  ASSERT_EQ(zoo_entries().size(), 8u);
+TEST(Zoo, HasTheOmlNamesWithSpecValues) {
+  ASSERT_EQ(zoo_entries().size(), 14u);  // 8 ViTs, resnet50_moco_v2 and 5 torchvision ResNets
   const ZooEntry* dino = find_zoo_entry("vits16_dino");
   ASSERT_NE(dino, nullptr);
   EXPECT_EQ(dino->url,
@@ -48,6 +48,19 @@ TEST(Zoo, HasTheEightOmlNamesWithSpecValues) {
   EXPECT_EQ(find_zoo_entry("vits16_sop")->normalise, true);
   EXPECT_EQ(find_zoo_entry("vits16_sop")->transform_spec, TransformSpec::hypvit(224, 224));
   EXPECT_EQ(find_zoo_entry("vitb8_dino")->arch, "vitb8");
+  const ZooEntry* moco = find_zoo_entry("resnet50_moco_v2");
+  ASSERT_NE(moco, nullptr);
+  EXPECT_EQ(moco->arch, "resnet50_projector");
+  EXPECT_EQ(moco->gem_p, 5.0);
+  EXPECT_EQ(moco->md5_prefix, "a04e12f8");
+  EXPECT_EQ(moco->url,
+            "https://dl.fbaipublicfiles.com/moco/moco_checkpoints/moco_v2_800ep/moco_v2_800ep_pretrain.pth.tar");
+  const ZooEntry* r50 = find_zoo_entry("resnet50_imagenet1k_v1");
+  ASSERT_NE(r50, nullptr);
+  EXPECT_EQ(r50->url, "https://download.pytorch.org/models/resnet50-0676ba61.pth");
+  EXPECT_TRUE(r50->sha256);
+  EXPECT_TRUE(r50->remove_fc);
+  EXPECT_FALSE(r50->gem_p.has_value());
   EXPECT_FALSE(find_zoo_entry("vits16_cars")->transform_spec.has_value());
   EXPECT_EQ(find_zoo_entry("weights.pth"), nullptr);
 }
@@ -111,6 +124,17 @@ TEST_F(ZooCache, OfflineErrorNamesTheUrlAndTheCachePath) {
   EXPECT_TRUE(fs::is_empty(cache));
 }
 
+TEST_F(ZooCache, ResNetZooFileIsCheckedBySha256) {
+  const auto cache = dir_ / "cache";
+  fs::create_directories(cache);
+  ZooEntry entry = *find_zoo_entry("resnet18_imagenet1k_v1");
+  fs::copy_file(source_, cache / entry.file_name);
+  // sha256 of "The quick brown fox jumps over the lazy dog" starts with d7a8fbb3.
+  EXPECT_EQ(zoo_cache_status(entry, cache.string()), ZooCacheStatus::kChecksumMismatch);
+  entry.md5_prefix = "d7a8fbb3";
+  EXPECT_EQ(zoo_cache_status(entry, cache.string()), ZooCacheStatus::kValid);
+}
+
 TEST_F(ZooCache, ZooNameFixesArchAndNormalise) {
   const auto cache = dir_ / "cache";
   try {
@@ -121,8 +145,8 @@ TEST_F(ZooCache, ZooNameFixesArchAndNormalise) {
                 HasSubstr("--arch vitb16 does not match the zoo weights 'vits16_sop', which are vits16"));
   }
   const auto file = resolve_extractor_source("/some/file.pth", "", true, cache.string());
-  EXPECT_EQ(file.config.arch, "vits16");
-  EXPECT_TRUE(file.normalise);
+  EXPECT_EQ(file.spec.arch, "vits16");
+  EXPECT_TRUE(file.spec.normalise);
   EXPECT_EQ(file.zoo_entry, nullptr);
 }
 

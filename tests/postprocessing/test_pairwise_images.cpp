@@ -9,6 +9,7 @@
 #include "oml/data/transforms.h"
 #include "oml/models/pos_embed_interpolation.h"
 #include "oml/models/siamese.h"
+#include "oml/models/vit.h"
 #include "oml/models/siamese_checkpoint.h"
 #include "oml/postprocessing/pairwise_reranker.h"
 #include "oml/retrieval/retrieval_problem.h"

@@ -22,6 +22,8 @@ struct ExtractOptions {
   std::string weights;
   std::string arch;  // empty = vits16, or the zoo's arch
   bool normalise = false;
+  double gem_p = 0;  // 0 = not given (average pooling, or the zoo's)
+  bool keep_fc = false;
   std::string transform = "squash";
   int size = 224;
   int batch_size = 32;
@@ -58,8 +60,12 @@ void run_extract(const ExtractOptions& options) {
   // Validate the transform before a zoo download can start.
   if (options.transform == "pretrained" && !find_zoo_entry(options.weights))
     choose_transform(options, nullptr);
-  const ExtractorSource source =
-      resolve_extractor_source(options.weights, options.arch, options.normalise, zoo_cache_dir());
+  ExtractorSpec requested;
+  requested.arch = options.arch;
+  requested.normalise = options.normalise;
+  if (options.gem_p != 0) requested.gem_p = options.gem_p;
+  requested.remove_fc = !options.keep_fc;
+  const ExtractorSource source = resolve_extractor_source(options.weights, requested, zoo_cache_dir());
   const TransformSpec transform = choose_transform(options, source.zoo_entry);
   ImageEmbedder embedder(source, precision);
 
@@ -86,7 +92,7 @@ void run_extract(const ExtractOptions& options) {
   write_npy(options.out, embeddings);
   std::fprintf(stderr, "wrote %s: %lld x %lld float32 (%s, %s, %s)\n", options.out.c_str(),
                static_cast<long long>(embeddings.rows), static_cast<long long>(embeddings.cols),
-               source.config.arch.c_str(), source.normalise ? "normalised" : "raw features",
+               source.spec.arch.c_str(), source.spec.normalise ? "normalised" : "raw features",
                transform.describe().c_str());
 }
 
@@ -95,15 +101,20 @@ void run_extract(const ExtractOptions& options) {
 void add_extract_command(CLI::App& app) {
   auto options = std::make_shared<ExtractOptions>();
   auto* command =
-      app.add_subcommand("extract", "Embed every image of a CSV with a ViT extractor (CSV order)");
+      app.add_subcommand("extract", "Embed every image of a CSV with a ViT or ResNet extractor (CSV order)");
   command->add_option("--csv", options->csv, "OML-format CSV")->required();
   command->add_option("--root", options->root,
                       "Directory relative image paths start from (default: the CSV's)");
   command->add_option("--weights", options->weights, "Checkpoint (.pth/.ckpt) or zoo name (see `oml zoo`)")
       ->required();
   command->add_option("--arch", options->arch,
-                      "vits16|vits8|vitb16|vitb8|vitt16 (default vits16; zoo names set it)");
+                      "vits16|vits8|vitb16|vitb8|vitt16|resnet18|resnet34|resnet50|resnet101|resnet152|"
+                      "resnet50_projector (default vits16; zoo names set it)");
   command->add_flag("--normalise", options->normalise, "L2-normalise the features (zoo names may set it)");
+  command->add_option("--gem-p", options->gem_p,
+                      "ResNets: GeM pooling with this power instead of average pooling (OML's gem_p)");
+  command->add_flag("--keep-fc", options->keep_fc,
+                    "ResNets: keep the fc layer (OML's remove_fc=False); default: pooled features");
   command
       ->add_option("--transform", options->transform,
                    "squash (S x S, aspect not kept) or pretrained (the zoo's)")

@@ -83,16 +83,19 @@ void run(TrainExtractorArgs& args) {
 void add_train_extractor_command(CLI::App& app) {
   auto args = std::make_shared<TrainExtractorArgs>();
   auto& o = args->options;
-  auto* cmd = app.add_subcommand("train-extractor", "Train a ViT extractor with a metric-learning loss");
+  auto* cmd = app.add_subcommand("train-extractor", "Train a ViT or ResNet extractor with a metric-learning loss");
   cmd->add_option("--csv", o.csv_path, "OML-format CSV (train split to learn, validation split to score)")
       ->required();
   cmd->add_option("--root", o.root, "Directory the CSV paths are relative to (default: the CSV's directory)");
   cmd->add_option("--out", o.out_path,
                   "Best checkpoint (.pth); side files OUT.last.pth, OUT.optimizer.pt, OUT.state.json");
-  cmd->add_option("--arch", o.arch, "ViT architecture: vitt16, vits16, vits8, vitb16, vitb8")
+  cmd->add_option("--arch", o.arch,
+                  "vitt16, vits16, vits8, vitb16, vitb8, resnet18, resnet34, resnet50, resnet101, resnet152")
       ->capture_default_str();
+  cmd->add_option("--gem-p", o.gem_p, "ResNets: GeM pooling with this power (default: average pooling)");
   cmd->add_option("--weights", o.weights,
-                  "Initial weights (.pth/.ckpt); default: random DINO initialisation");
+                  "Initial weights (.pth/.ckpt); default: random init (DINO's for ViTs, torchvision's for "
+                  "ResNets)");
   cmd->add_option("--size", o.size, "Images are squashed to SIZE x SIZE")->capture_default_str();
   cmd->add_flag("--no-normalise", args->no_normalise,
                 "Train on raw features (default: L2-normalised, so extract with --normalise)");

@@ -27,6 +27,7 @@ struct TrainRerankerOptions {
   std::string arch;
   std::string mlp = "100";
   std::string mining = "hard";
+  std::string pairs = "batch";
   bool tta = false;
   RerankerTrainingOptions training;
 };
@@ -37,23 +38,63 @@ MiningMode parse_mining(const std::string& text) {
   throw InputError("--mining: expected hard or all, got '" + text + "'");
 }
 
+// "batch" | "knn" | "knn:top_n=N".
+void parse_pairs(const std::string& text, RerankerTrainingOptions& training) {
+  if (text == "batch") {
+    training.pairs = PairSource::kBatch;
+    return;
+  }
+  const std::string prefix = "knn:top_n=";
+  if (text == "knn" || text.rfind(prefix, 0) == 0) {
+    training.pairs = PairSource::kKnn;
+    if (text != "knn") {
+      const std::string number = text.substr(prefix.size());
+      size_t used = 0;
+      long long value = 0;
+      try {
+        value = std::stoll(number, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used != number.size() || value < 1) {
+        throw InputError("--pairs: expected knn:top_n=N with N >= 1, got '" + text + "'");
+      }
+      training.knn_top_n = value;
+    }
+    training.val_top_n = training.knn_top_n;
+    return;
+  }
+  throw InputError("--pairs: expected batch, knn or knn:top_n=N, got '" + text + "'");
+}
+
 void run_train_reranker(TrainRerankerOptions options) {
   configure_threads(options.training.threads);
   options.training.mining = parse_mining(options.mining);
+  parse_pairs(options.pairs, options.training);
   const auto mlp = parse_mlp_dims(options.mlp, "--mlp");
   const Dataframe df = read_dataframe(options.csv, options.root);
   require_train_split(df);
   require_image_files(df);
   const Matrix embeddings = read_npy(options.embeddings);
   require_embeddings_match(df, embeddings, options.embeddings);
-  const ExtractorSource source =
-      resolve_extractor_source(options.weights, options.arch, false, zoo_cache_dir());
+  // "none" = OML's weights=None: the backbone starts from its random init.
+  const bool from_scratch = options.weights == "none";
+  ExtractorSource source;
+  if (from_scratch) {
+    source.spec.arch = options.arch.empty() ? "vits16" : options.arch;
+    check_extractor_spec(source.spec);
+  } else {
+    source = resolve_extractor_source(options.weights, options.arch, false, zoo_cache_dir());
+  }
+  ExtractorSpec backbone = source.spec;
+  backbone.normalise = false;  // OML's pipeline wraps an extractor built with normalise False
 
-  // Seeds the head's init; the ViT's random init is overwritten by the extractor weights.
+  // Seeds the head's init (and a from-scratch backbone's); loaded weights overwrite the backbone.
   torch::manual_seed(options.training.seed);
-  ConcatSiamese model(source.config, mlp, options.tta);
-  if (options.training.resume.empty()) load_extractor_into_siamese(*model, source.weights_path);
+  ConcatSiamese model(make_extractor_module(backbone), mlp, options.tta);
+  if (options.training.resume.empty() && !from_scratch) load_extractor_into_siamese(*model, source.weights_path);
   options.training.show_progress = true;
+  options.training.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   const auto report = train_reranker(*model, df, embeddings, options.training);
   std::fprintf(stderr, "trained %s for epochs %lld..%lld: %lld steps, %lld pairs, %.1f s (%.2f steps/s)\n",
                describe_siamese(*model).c_str(), static_cast<long long>(report.first_epoch + 1),
@@ -64,8 +105,14 @@ void run_train_reranker(TrainRerankerOptions options) {
     std::fprintf(stderr, "epoch %lld mean loss %.6f\n", static_cast<long long>(report.first_epoch + 1 + e),
                  report.epoch_mean_losses[e]);
   }
-  std::fprintf(stderr, "wrote %s (and %s for --resume)\n", options.training.out.c_str(),
-               training_state_path(options.training.out).c_str());
+  if (report.validations.empty()) {
+    std::fprintf(stderr, "wrote %s (and %s for --resume)\n", options.training.out.c_str(),
+                 training_state_path(options.training.out).c_str());
+  } else {
+    const std::string last = last_reranker_checkpoint_path(options.training.out);
+    std::fprintf(stderr, "wrote %s (best epoch %lld on the held-out labels), %s (last epoch; --resume it)\n",
+                 options.training.out.c_str(), static_cast<long long>(report.best_epoch), last.c_str());
+  }
 }
 
 }  // namespace
@@ -81,10 +128,12 @@ void add_train_reranker_command(CLI::App& app) {
   command->add_option("--embeddings", options->embeddings, "E.npy from `oml extract`, one row per CSV row")
       ->required();
   command
-      ->add_option("--weights", options->weights, "extractor checkpoint or zoo name the siamese starts from")
+      ->add_option("--weights", options->weights,
+                    "extractor checkpoint or zoo name the siamese starts from; none = random init")
       ->required();
   command->add_option("--arch", options->arch,
-                      "vits16|vits8|vitb16|vitb8|vitt16 (default vits16; zoo names set it)");
+                      "backbone: vits16|vits8|vitb16|vitb8|vitt16|resnet18|resnet34|resnet50|resnet101|"
+                      "resnet152 (default vits16; zoo names set it)");
   command->add_option("--mlp", options->mlp, "head hidden sizes, e.g. 100 or 128-10")->capture_default_str();
   command->add_option("--size", training.image_size, "squash size of each image (pairs are 2S x S)")
       ->capture_default_str();
@@ -96,7 +145,17 @@ void add_train_reranker_command(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--epochs", training.epochs, "epochs in total (also with --resume)")
       ->capture_default_str();
-  command->add_option("--mining", options->mining, "hard or all")->capture_default_str();
+  command->add_option("--mining", options->mining, "hard or all (the in-batch PairsMiner)")->capture_default_str();
+  command
+      ->add_option("--pairs", options->pairs,
+                   "batch (OML: in-batch mining only) or knn[:top_n=N] (also each anchor's top-N train "
+                   "neighbours by --embeddings, default N 5)")
+      ->capture_default_str();
+  command
+      ->add_option("--val-fraction", training.val_fraction,
+                   "share of train labels held out to validate on after every epoch (0 = none); "
+                   "--out then gets the best epoch and OUT.last.pth the last")
+      ->capture_default_str();
   command->add_option("--seed", training.seed, "seed of the sampler, head init and dropout")
       ->capture_default_str();
   command->add_flag("--freeze-backbone", training.freeze_backbone, "train only the head");

@@ -14,7 +14,10 @@ std::vector<unsigned char> digest_of_file(const std::string& path, DigestAlgorit
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path + ": cannot open the file to check its " + purpose);
   std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> context(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  EVP_DigestInit_ex(context.get(), algorithm == DigestAlgorithm::kMd5 ? EVP_md5() : EVP_sha512(), nullptr);
+  const EVP_MD* method = algorithm == DigestAlgorithm::kMd5      ? EVP_md5()
+                        : algorithm == DigestAlgorithm::kSha256 ? EVP_sha256()
+                                                                : EVP_sha512();
+  EVP_DigestInit_ex(context.get(), method, nullptr);
   std::vector<char> buffer(1 << 20);
   while (in) {
     in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));

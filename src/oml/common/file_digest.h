@@ -4,7 +4,7 @@
 
 namespace oml {
 
-enum class DigestAlgorithm { kMd5, kSha512 };
+enum class DigestAlgorithm { kMd5, kSha256, kSha512 };
 
 // The digest of a file's bytes, read in blocks so large checkpoints need little memory. Throws
 // InputError "<path>: cannot open the file to check its <purpose>" when the file cannot be read.

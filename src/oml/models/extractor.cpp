@@ -5,7 +5,7 @@
 
 #include "oml/common/errors.h"
 #include "oml/models/checkpoint.h"
-#include "oml/models/vit.h"
+#include "oml/models/extractor_module.h"
 
 namespace oml {
 
@@ -15,38 +15,49 @@ Precision parse_precision(const std::string& text) {
   throw InputError(fmt::format("--precision: expected fp32 or bf16, got '{}'", text));
 }
 
-ExtractorSource resolve_extractor_source(const std::string& weights, const std::string& arch, bool normalise,
+ExtractorSource resolve_extractor_source(const std::string& weights, ExtractorSpec requested,
                                          const std::string& cache_dir) {
   ExtractorSource source;
   source.zoo_entry = find_zoo_entry(weights);
   if (source.zoo_entry) {
     const ZooEntry& entry = *source.zoo_entry;
-    if (!arch.empty() && arch != entry.arch) {
-      throw InputError(fmt::format("--arch {} does not match the zoo weights '{}', which are {}", arch,
+    if (!requested.arch.empty() && requested.arch != entry.arch) {
+      throw InputError(fmt::format("--arch {} does not match the zoo weights '{}', which are {}", requested.arch,
                                    entry.name, entry.arch));
     }
-    source.config = vit_config_for_arch(entry.arch);
-    source.normalise = entry.normalise || normalise;
+    source.spec.arch = entry.arch;
+    source.spec.normalise = entry.normalise || requested.normalise;
+    source.spec.gem_p = requested.gem_p ? requested.gem_p : entry.gem_p;
+    source.spec.remove_fc = entry.remove_fc && requested.remove_fc;
+    check_extractor_spec(source.spec);
     source.weights_path = ensure_zoo_checkpoint(entry, cache_dir);
     return source;
   }
-  source.config = vit_config_for_arch(arch.empty() ? "vits16" : arch);
-  source.normalise = normalise;
+  source.spec = std::move(requested);
+  if (source.spec.arch.empty()) source.spec.arch = "vits16";
+  check_extractor_spec(source.spec);
   source.weights_path = weights;
   return source;
 }
 
+ExtractorSource resolve_extractor_source(const std::string& weights, const std::string& arch, bool normalise,
+                                         const std::string& cache_dir) {
+  ExtractorSpec requested;
+  requested.arch = arch;
+  requested.normalise = normalise;
+  return resolve_extractor_source(weights, std::move(requested), cache_dir);
+}
+
 struct ImageEmbedder::Impl {
-  ViTExtractor model{nullptr};
+  std::shared_ptr<ExtractorModule> model;
   Precision precision = Precision::kFloat32;
 };
 
 ImageEmbedder::ImageEmbedder(const ExtractorSource& source, Precision precision)
     : impl_(std::make_unique<Impl>()) {
   impl_->precision = precision;
-  impl_->model = ViTExtractor(source.config, source.normalise);
-  auto state = strip_key_prefix(read_state_dict(source.weights_path), "norm.bias", source.weights_path);
-  load_state_dict_strict(*impl_->model->vit(), state, source.weights_path, "arch " + source.config.arch);
+  impl_->model = make_extractor_module(source.spec);
+  impl_->model->load_checkpoint(source.weights_path);
   impl_->model->eval();
   if (precision == Precision::kBFloat16) impl_->model->to(torch::kBFloat16);
 }

@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include "oml/models/vit_config.h"
+#include "oml/models/extractor_factory.h"
 #include "oml/models/zoo.h"
 
 // The embedding side of `oml extract`, behind a torch-free interface so callers (CLI, pipelines)
@@ -14,21 +14,24 @@ namespace oml {
 enum class Precision { kFloat32, kBFloat16 };
 Precision parse_precision(const std::string& text);  // "fp32" | "bf16", else InputError
 
-// What --weights/--arch/--normalise resolve to. A zoo name fixes arch and normalise (OML's
-// from_pretrained init args; --normalise can still switch normalisation on); a path uses --arch.
+// What --weights/--arch/--normalise/--gem-p/--keep-fc resolve to. A zoo name fixes the init args
+// (OML's from_pretrained; --normalise can still switch normalisation on); a path uses the options.
 struct ExtractorSource {
   std::string weights_path;
-  ViTConfig config;
-  bool normalise = false;
+  ExtractorSpec spec;
   const ZooEntry* zoo_entry = nullptr;  // set when --weights was a zoo name
 };
 
-// `arch` empty = not given on the command line (vits16 for files, the zoo's arch for zoo names;
-// a different explicit arch for a zoo name is an InputError). Downloads zoo weights when needed.
+// `requested.arch` empty = not given on the command line (vits16 for files, the zoo's arch for zoo
+// names; a different explicit arch for a zoo name is an InputError). Downloads zoo weights when
+// needed.
+ExtractorSource resolve_extractor_source(const std::string& weights, ExtractorSpec requested,
+                                         const std::string& cache_dir);
 ExtractorSource resolve_extractor_source(const std::string& weights, const std::string& arch, bool normalise,
                                          const std::string& cache_dir);
 
-// A ViTExtractor in eval mode with its weights loaded (strictly), run without gradients.
+// An extractor of either family in eval mode with its weights loaded (strictly), run without
+// gradients.
 class ImageEmbedder {
  public:
   ImageEmbedder(const ExtractorSource& source, Precision precision);

@@ -3,17 +3,22 @@
 #include <torch/torch.h>
 
 #include "oml/models/mlp_head.h"
+#include "oml/models/vit.h"
 
 namespace oml {
 
+ConcatSiameseImpl::ConcatSiameseImpl(std::shared_ptr<ExtractorModule> extractor,
+                                     std::vector<int64_t> mlp_hidden_dims, bool use_tta)
+    : mlp_hidden_dims_(std::move(mlp_hidden_dims)), use_tta_(use_tta) {
+  // Registration order gives the state-dict order extractor.* then head.*.
+  extractor_ = register_module("extractor", std::move(extractor));
+  head_ = register_module("head", make_siamese_head(extractor_->feat_dim(), mlp_hidden_dims_));
+}
+
 ConcatSiameseImpl::ConcatSiameseImpl(const ViTConfig& config, std::vector<int64_t> mlp_hidden_dims,
                                      bool use_tta)
-    : mlp_hidden_dims_(std::move(mlp_hidden_dims)), use_tta_(use_tta) {
-  // OML wraps a ViTExtractor (normalise_features False in its pipeline); registration order gives
-  // the state-dict order extractor.* then head.*.
-  extractor_ = register_module("extractor", ViTExtractor(config, false));
-  head_ = register_module("head", make_siamese_head(config.dim, mlp_hidden_dims_));
-}
+    : ConcatSiameseImpl(std::make_shared<ViTExtractorImpl>(config, false), std::move(mlp_hidden_dims),
+                        use_tta) {}
 
 torch::Tensor ConcatSiameseImpl::forward_stacked(const torch::Tensor& stacked) {
   torch::Tensor features;

@@ -6,7 +6,7 @@
 #include <functional>
 #include <vector>
 
-#include "oml/models/vit.h"
+#include "oml/models/extractor_module.h"
 #include "oml/models/vit_config.h"
 
 // Pairwise models (spec §6): given two batches of inputs, a score per pair where lower means
@@ -22,11 +22,16 @@ class PairwiseModel {
   virtual torch::Tensor predict(const torch::Tensor& x1, const torch::Tensor& x2) = 0;
 };
 
-// OML's ConcatSiamese over a DINO ViT: the images are stacked along the height (x1 on top), the
-// ViT embeds the 2H x W image, the head gives the logit of "negative pair". Parameter names are
-// OML's state-dict keys: extractor.model.<vit keys>, head.<3j>.weight/bias.
+// OML's ConcatSiamese over any extractor (a DINO ViT or a ResNet): the images are stacked along the
+// height (x1 on top), the extractor embeds the 2H x W image, the head gives the logit of "negative
+// pair". Parameter names are OML's state-dict keys: extractor.model.<backbone keys>,
+// head.<3j>.weight/bias.
 class ConcatSiameseImpl : public torch::nn::Module, public PairwiseModel {
  public:
+  // `extractor` should not normalise its features (OML's pipeline builds it with normalise False).
+  ConcatSiameseImpl(std::shared_ptr<ExtractorModule> extractor, std::vector<int64_t> mlp_hidden_dims,
+                    bool use_tta = false);
+  // Over a ViTExtractor of this shape.
   ConcatSiameseImpl(const ViTConfig& config, std::vector<int64_t> mlp_hidden_dims, bool use_tta = false);
 
   torch::Tensor forward_pairs(const torch::Tensor& x1, const torch::Tensor& x2) override;
@@ -42,16 +47,16 @@ class ConcatSiameseImpl : public torch::nn::Module, public PairwiseModel {
   bool use_tta() const { return use_tta_; }
   void set_use_tta(bool use_tta) { use_tta_ = use_tta; }
 
-  ViTExtractor& extractor() { return extractor_; }
+  const std::shared_ptr<ExtractorModule>& extractor() const { return extractor_; }
   torch::nn::Sequential& head() { return head_; }
   const std::vector<int64_t>& mlp_hidden_dims() const { return mlp_hidden_dims_; }
-  const ViTConfig& config() const { return extractor_->config(); }
+  std::string arch() const { return extractor_->arch(); }
 
  private:
   std::vector<int64_t> mlp_hidden_dims_;
   bool use_tta_;
   bool train_backbone_ = true;
-  ViTExtractor extractor_{nullptr};
+  std::shared_ptr<ExtractorModule> extractor_;
   torch::nn::Sequential head_{nullptr};
 };
 TORCH_MODULE(ConcatSiamese);

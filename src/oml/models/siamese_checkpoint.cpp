@@ -29,7 +29,7 @@ std::vector<int64_t> read_siamese_mlp_dims(const std::string& path) {
 }
 
 std::string describe_siamese(const ConcatSiameseImpl& model) {
-  return fmt::format("ConcatSiamese({}, mlp [{}])", model.config().arch,
+  return fmt::format("ConcatSiamese({}, mlp [{}])", model.arch(),
                      fmt::join(model.mlp_hidden_dims(), ","));
 }
 
@@ -43,8 +43,7 @@ void save_concat_siamese(const ConcatSiameseImpl& model, const std::string& path
 }
 
 void load_extractor_into_siamese(ConcatSiameseImpl& model, const std::string& path) {
-  const auto state = strip_key_prefix(read_state_dict(path), "norm.bias", path);
-  load_state_dict_strict(*model.extractor()->vit(), state, path, "arch " + model.config().arch);
+  model.extractor()->load_checkpoint(path);
 }
 
 }  // namespace oml

@@ -20,9 +20,9 @@ void load_concat_siamese(ConcatSiameseImpl& model, const std::string& path);
 // atomically.
 void save_concat_siamese(const ConcatSiameseImpl& model, const std::string& path);
 
-// Initialises the siamese's ViT from an extractor checkpoint (DINO .pth, OML .ckpt; the §3.4
-// prefix rule with trial key "norm.bias"), as OML's ConcatSiamese wraps a pretrained extractor.
-// The head keeps its random init.
+// Initialises the siamese's extractor from an extractor checkpoint with that family's rules (ViT:
+// DINO .pth, OML .ckpt, §3.4 prefix rule; ResNet: torchvision/OML/MoCo files), as OML's
+// ConcatSiamese wraps a pretrained extractor. The head keeps its random init.
 void load_extractor_into_siamese(ConcatSiameseImpl& model, const std::string& path);
 
 // "ConcatSiamese(vits16, mlp [100])" for messages.

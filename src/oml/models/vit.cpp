@@ -1,8 +1,10 @@
 #include "oml/models/vit.h"
 
+#include <fmt/format.h>
 #include <torch/torch.h>
 
 #include "oml/common/errors.h"
+#include "oml/models/checkpoint.h"
 #include "oml/models/inference_gelu.h"
 #include "oml/models/inference_linear.h"
 
@@ -138,6 +140,24 @@ ViTExtractorImpl::ViTExtractorImpl(ViTConfig config, bool normalise) : normalise
 torch::Tensor ViTExtractorImpl::forward(const torch::Tensor& images) {
   auto features = model_->forward(images);
   return normalise_ ? normalise_features(features) : features;
+}
+
+int64_t ViTExtractorImpl::activation_floats(int64_t height, int64_t width) const {
+  const ViTConfig& config = model_->config();
+  const int64_t tokens = (height / config.patch_size) * (width / config.patch_size) + 1;
+  // The attention scores (heads x T x T) or the MLP hidden layer (T x mlp), whichever is larger.
+  return std::max(config.heads * tokens * tokens, tokens * config.mlp_hidden);
+}
+
+std::string ViTExtractorImpl::describe() const {
+  const ViTConfig& c = model_->config();
+  return fmt::format("{} (patch {}, dim {}, depth {}, heads {}, mlp {})", c.arch, c.patch_size, c.dim, c.depth,
+                     c.heads, c.mlp_hidden);
+}
+
+void ViTExtractorImpl::load_checkpoint(const std::string& path) {
+  auto state = strip_key_prefix(read_state_dict(path), "norm.bias", path);
+  load_state_dict_strict(*model_, state, path, "arch " + model_->config().arch);
 }
 
 }  // namespace oml

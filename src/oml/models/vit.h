@@ -5,6 +5,7 @@
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/normalization.h>
 
+#include "oml/models/extractor_module.h"
 #include "oml/models/pos_embed_interpolation.h"
 #include "oml/models/vit_config.h"
 
@@ -89,14 +90,21 @@ torch::Tensor normalise_features(const torch::Tensor& features);
 
 // OML's ViTExtractor: the ViT registered as `model` (so its keys are `model.<dino key>`, as in OML
 // checkpoints and under `extractor.` in ConcatSiamese) plus the normalise_features switch.
-class ViTExtractorImpl : public torch::nn::Module {
+class ViTExtractorImpl : public ExtractorModule {
  public:
   ViTExtractorImpl(ViTConfig config, bool normalise);
-  torch::Tensor forward(const torch::Tensor& images);
+  torch::Tensor forward(const torch::Tensor& images) override;
 
   VisionTransformer& vit() { return model_; }
   const ViTConfig& config() const { return model_->config(); }
-  int64_t feat_dim() const { return model_->config().dim; }
+  int64_t feat_dim() const override { return model_->config().dim; }
+  std::string arch() const override { return model_->config().arch; }
+  int64_t min_image_side() const override { return model_->config().patch_size; }
+  int64_t activation_floats(int64_t height, int64_t width) const override;
+  // Spec §3.4: the prefix found with trial key "norm.bias" is stripped, then a strict load.
+  void load_checkpoint(const std::string& path) override;
+  torch::nn::Module& checkpoint_module() override { return *model_; }
+  std::string describe() const override;
   bool normalise() const { return normalise_; }
 
  private:

@@ -14,10 +14,33 @@ namespace {
 
 const std::string kFacebook = "https://dl.fbaipublicfiles.com";
 const std::string kOmlServer = "https://oml.daloroserver.com/download/checkpoints";
+const std::string kTorchvision = "https://download.pytorch.org/models";
+
+ZooEntry torchvision_resnet(const std::string& arch, const std::string& sha256_prefix) {
+  ZooEntry entry{arch + "_imagenet1k_v1", arch, false, kTorchvision + "/" + arch + "-" + sha256_prefix + ".pth",
+                 sha256_prefix, arch + "-" + sha256_prefix + ".pth", "squash(224)", TransformSpec::squash(224)};
+  entry.sha256 = true;
+  return entry;
+}
+
+ZooEntry moco_v2_resnet50() {
+  ZooEntry entry{"resnet50_moco_v2", "resnet50_projector", false,
+                 kFacebook + "/moco/moco_checkpoints/moco_v2_800ep/moco_v2_800ep_pretrain.pth.tar", "a04e12f8",
+                 "moco_v2_800ep_pretrain.pth.tar", "squash(224)", TransformSpec::squash(224)};
+  entry.gem_p = 5.0;
+  return entry;
+}
+
+std::string digest_name(const ZooEntry& entry) { return entry.sha256 ? "sha256" : "md5"; }
+
+std::string file_digest_hex(const ZooEntry& entry, const std::string& path) {
+  if (!entry.sha256) return md5_hex_of_file(path);
+  return lowercase_hex(digest_of_file(path, DigestAlgorithm::kSha256, "sha256"));
+}
 
 std::string failure_advice(const ZooEntry& entry, const std::string& destination) {
-  return fmt::format("download {} yourself and save it as {} (its md5 must start with {})", entry.url,
-                     destination, entry.md5_prefix);
+  return fmt::format("download {} yourself and save it as {} (its {} must start with {})", entry.url,
+                     destination, digest_name(entry), entry.md5_prefix);
 }
 
 }  // namespace
@@ -43,6 +66,12 @@ const std::vector<ZooEntry>& zoo_entries() {
        "albu(224)", std::nullopt},
       {"vits16_cars", "vits16", false, kOmlServer + "/cars/vits16_cars.ckpt", "9f1e59", "vits16_cars.ckpt",
        "albu(224)", std::nullopt},
+      moco_v2_resnet50(),
+      torchvision_resnet("resnet18", "f37072fd"),
+      torchvision_resnet("resnet34", "b627a593"),
+      torchvision_resnet("resnet50", "0676ba61"),
+      torchvision_resnet("resnet101", "63fe2227"),
+      torchvision_resnet("resnet152", "394f9c45"),
   };
   return entries;
 }
@@ -63,7 +92,7 @@ std::string md5_hex_of_file(const std::string& path) {
 ZooCacheStatus zoo_cache_status(const ZooEntry& entry, const std::string& cache_dir) {
   const std::string path = cache_dir + "/" + entry.file_name;
   if (!std::filesystem::exists(path)) return ZooCacheStatus::kMissing;
-  return md5_hex_of_file(path).rfind(entry.md5_prefix, 0) == 0 ? ZooCacheStatus::kValid
+  return file_digest_hex(entry, path).rfind(entry.md5_prefix, 0) == 0 ? ZooCacheStatus::kValid
                                                                : ZooCacheStatus::kChecksumMismatch;
 }
 
@@ -77,9 +106,9 @@ std::string ensure_zoo_checkpoint(const ZooEntry& entry, const std::string& cach
     throw InputError(fmt::format("cannot create the zoo cache directory {}: {}", cache_dir, error.message()));
   }
   const auto find_fault = [&](const std::string& downloaded) {
-    const std::string md5 = md5_hex_of_file(downloaded);
-    if (md5.rfind(entry.md5_prefix, 0) == 0) return std::string();
-    return fmt::format("md5 {}, expected a prefix {}", md5, entry.md5_prefix);
+    const std::string digest = file_digest_hex(entry, downloaded);
+    if (digest.rfind(entry.md5_prefix, 0) == 0) return std::string();
+    return fmt::format("{} {}, expected a prefix {}", digest_name(entry), digest, entry.md5_prefix);
   };
   download_checked_file({entry.url, destination, fmt::format("the '{}' weights", entry.name),
                          failure_advice(entry, destination), find_fault});

@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "oml/common/errors.h"
+#include "oml/models/extractor_factory.h"
 #include "oml/models/siamese.h"
 #include "oml/models/siamese_checkpoint.h"
 #include "oml/models/vit_config.h"
@@ -107,12 +108,18 @@ namespace {
 // (32 MiB, set in main) are fresh mappings whose pages fault in again on every forward, and 32
 // stacked 448x224 pairs re-ranked 6x slower than batches of 4. The batch is therefore capped so
 // that the biggest activations of a forward (attention scores B x heads x T x T, MLP hidden
-// B x T x mlp) stay within 16 MiB; at 64 px this leaves the requested 32 untouched.
-int64_t pairs_per_forward(const ViTConfig& config, int64_t image_size, int64_t requested) {
-  const int64_t tokens = (2 * image_size / config.patch_size) * (image_size / config.patch_size) + 1;
-  const int64_t bytes_per_pair = 4 * std::max(config.heads * tokens * tokens, tokens * config.mlp_hidden);
+// B x T x mlp; a ResNet's first feature map) stay within 16 MiB; at 64 px this leaves the requested
+// 32 untouched.
+int64_t pairs_per_forward(const ExtractorModule& extractor, int64_t image_size, int64_t requested) {
+  const int64_t bytes_per_pair = 4 * extractor.activation_floats(2 * image_size, image_size);
   constexpr int64_t kActivationBudget = 16LL << 20;
-  return std::clamp<int64_t>(kActivationBudget / bytes_per_pair, 1, requested);
+  return std::clamp<int64_t>(kActivationBudget / std::max<int64_t>(1, bytes_per_pair), 1, requested);
+}
+
+ExtractorSpec siamese_backbone(const std::string& arch) {
+  ExtractorSpec spec;
+  spec.arch = arch;
+  return spec;
 }
 
 }  // namespace
@@ -124,7 +131,8 @@ struct PairwiseReranker::Model {
 PairwiseReranker::PairwiseReranker(PairwiseRerankerOptions options)
     : options_(std::move(options)), model_(std::make_unique<Model>()) {
   if (options_.mlp.empty()) options_.mlp = read_siamese_mlp_dims(options_.weights);
-  model_->siamese = ConcatSiamese(vit_config_for_arch(options_.arch), options_.mlp, options_.tta);
+  model_->siamese =
+      ConcatSiamese(make_extractor_module(siamese_backbone(options_.arch)), options_.mlp, options_.tta);
   load_concat_siamese(*model_->siamese, options_.weights);
   model_->siamese->eval();  // dropout off
 }
@@ -137,7 +145,7 @@ void PairwiseReranker::process(RetrievalResults& results, const PostprocessingCo
   PairScoringOptions scoring = options_.scoring;
   scoring.threads = context.threads;
   scoring.batch_size =
-      pairs_per_forward(vit_config_for_arch(options_.arch), scoring.image_size, scoring.batch_size);
+      pairs_per_forward(*model_->siamese->extractor(), scoring.image_size, scoring.batch_size);
   scoring.show_progress = context.show_progress;
   const auto score = make_image_pair_scorer(*model_->siamese, *context.dataframe, scoring);
   rerank_lists(results, options_.top_n, score, &state.final_distances.overrides);
@@ -152,7 +160,7 @@ PostprocessorEntry pairwise_postprocessor_entry() {
       {"weights", OptionType::kText, true, "", -1e300, 1e300, "ConcatSiamese checkpoint (.pth/.ckpt)"},
       {"top_n", OptionType::kInteger, false, "5", 1, kLargest, "items re-scored per query"},
       {"size", OptionType::kInteger, false, "224", 1, 4096, "squash size of each image"},
-      {"arch", OptionType::kText, false, "vits16", -1e300, 1e300, "ViT architecture"},
+      {"arch", OptionType::kText, false, "vits16", -1e300, 1e300, "backbone: a ViT or ResNet arch"},
       {"mlp", OptionType::kText, false, "", -1e300, 1e300,
        "head hidden sizes, e.g. 100 or 128-10 (default: read from the checkpoint)"},
       {"tta", OptionType::kInteger, false, "0", 0, 1, "1 = average both pair orders"},
@@ -162,7 +170,7 @@ PostprocessorEntry pairwise_postprocessor_entry() {
   entry.list_length_key = "top_n";
   entry.check = [](const PostprocessorOptions& o, const std::string& token) {
     if (o.has("mlp")) parse_mlp_dims(o.text("mlp"), "--post '" + token + "': mlp");
-    vit_config_for_arch(o.text("arch"));
+    check_extractor_spec(siamese_backbone(o.text("arch")));
   };
   entry.make = [](const PostprocessorOptions& o) -> std::unique_ptr<RetrievalPostprocessor> {
     PairwiseRerankerOptions options;

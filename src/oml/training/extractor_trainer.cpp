@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <numeric>
 
 #include "oml/common/atomic_file.h"
 #include "oml/common/errors.h"
@@ -16,6 +17,7 @@
 #include "oml/data/samplers.h"
 #include "oml/models/checkpoint.h"
 #include "oml/models/torch_file.h"
+#include "oml/models/extractor_factory.h"
 #include "oml/models/vit.h"
 #include "oml/training/training_state.h"
 #include "oml/training/vit_init.h"
@@ -26,7 +28,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct TrainableModel {
-  ViTExtractor extractor{nullptr};
+  std::shared_ptr<ExtractorModule> extractor;
   ArcFaceLoss arcface{nullptr};            // set only for the arcface loss
   std::map<int64_t, int64_t> class_index;  // label -> ArcFace class (sorted train labels)
 };
@@ -46,8 +48,14 @@ TrainRows collect_train_rows(const Dataframe& df) {
   return train;
 }
 
-ViTConfig resolve_config(const ExtractorTrainingOptions& options) {
-  return options.arch_override ? *options.arch_override : vit_config_for_arch(options.arch);
+ExtractorSpec resolve_spec(const ExtractorTrainingOptions& options) {
+  ExtractorSpec spec;
+  spec.arch = options.arch;
+  spec.normalise = options.normalise;
+  spec.vit_override = options.arch_override;
+  if (options.gem_p) spec.gem_p = options.gem_p;
+  check_extractor_spec(spec);
+  return spec;
 }
 
 const char* loss_name(ExtractorLossKind kind) {
@@ -56,11 +64,10 @@ const char* loss_name(ExtractorLossKind kind) {
 const char* optimizer_name(OptimizerKind kind) { return kind == OptimizerKind::kAdamW ? "adamw" : "sgd"; }
 
 // The options a resumed run must share with the interrupted one (epochs may grow).
-nlohmann::ordered_json fingerprint(const ExtractorTrainingOptions& o, const ViTConfig& config) {
+nlohmann::ordered_json fingerprint(const ExtractorTrainingOptions& o, const ExtractorModule& extractor) {
   const auto& a = o.augmentation;
   nlohmann::ordered_json json;
-  json["arch"] = fmt::format("{} (patch {}, dim {}, depth {}, heads {}, mlp {})", config.arch,
-                             config.patch_size, config.dim, config.depth, config.heads, config.mlp_hidden);
+  json["arch"] = extractor.describe();
   json["size"] = o.size;
   json["normalise"] = o.normalise;
   json["loss"] = loss_name(o.loss);
@@ -89,22 +96,21 @@ nlohmann::ordered_json fingerprint(const ExtractorTrainingOptions& o, const ViTC
   return json;
 }
 
-TrainableModel build_model(const ExtractorTrainingOptions& options, const ViTConfig& config,
+TrainableModel build_model(const ExtractorTrainingOptions& options, const ExtractorSpec& spec,
                            const std::vector<int64_t>& train_labels) {
   torch::manual_seed(options.seed);
   TrainableModel model;
-  model.extractor = ViTExtractor(config, options.normalise);
-  if (options.weights.empty()) {
-    init_dino_weights(*model.extractor->vit());
-  } else {
-    auto state = strip_key_prefix(read_state_dict(options.weights), "norm.bias", options.weights);
-    load_state_dict_strict(*model.extractor->vit(), state, options.weights, "arch " + config.arch);
+  model.extractor = make_extractor_module(spec);
+  if (!options.weights.empty()) {
+    model.extractor->load_checkpoint(options.weights);
+  } else if (auto* vit = dynamic_cast<ViTExtractorImpl*>(model.extractor.get())) {
+    init_dino_weights(*vit->vit());  // ResNets keep torchvision's init from their constructor
   }
   if (options.loss == ExtractorLossKind::kArcFace) {
     for (int64_t label : train_labels) model.class_index.emplace(label, 0);
     int64_t next = 0;
     for (auto& entry : model.class_index) entry.second = next++;
-    model.arcface = ArcFaceLoss(config.dim, next, options.arcface);
+    model.arcface = ArcFaceLoss(model.extractor->feat_dim(), next, options.arcface);
   }
   return model;
 }
@@ -136,14 +142,15 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const ExtractorTrainingO
 }
 
 NamedTensors checkpoint_tensors(TrainableModel& model) {
-  NamedTensors tensors = module_state(*model.extractor->vit());
+  NamedTensors tensors = module_state(model.extractor->checkpoint_module());
   if (model.arcface) tensors.emplace_back("criterion.weight", model.arcface->weight().detach());
   return tensors;
 }
 
 // Restores the last epoch's weights (and the ArcFace head, which read_state_dict would drop).
-void restore_last_checkpoint(TrainableModel& model, const std::string& path, const ViTConfig& config) {
-  load_state_dict_strict(*model.extractor->vit(), read_state_dict(path), path, "arch " + config.arch);
+void restore_last_checkpoint(TrainableModel& model, const std::string& path) {
+  load_state_dict_strict(model.extractor->checkpoint_module(), read_state_dict(path), path,
+                         "arch " + model.extractor->arch());
   if (!model.arcface) return;
   const auto root = read_torch_file(path);
   const auto weight = root->find("criterion.weight");
@@ -251,7 +258,7 @@ TrainingSummary train_extractor(const ExtractorTrainingOptions& options) {
   check_options(options);
   const auto log =
       options.log ? options.log : [](const std::string& line) { std::printf("%s\n", line.c_str()); };
-  const ViTConfig config = resolve_config(options);
+  const ExtractorSpec spec = resolve_spec(options);
   const Dataframe df = read_dataframe(options.csv_path, options.root);
   require_train_split(df);
   require_image_files(df);
@@ -262,7 +269,7 @@ TrainingSummary train_extractor(const ExtractorTrainingOptions& options) {
   std::optional<RetrievalValidator> validator;
   if (options.val_every > 0) validator.emplace(df, options.threads);
 
-  TrainableModel model = build_model(options, config, train.labels);
+  TrainableModel model = build_model(options, spec, train.labels);
   auto optimizer = make_optimizer(options, model);
   const TripletLossWithMiner triplet_loss(options.triplet);
 
@@ -280,13 +287,13 @@ TrainingSummary train_extractor(const ExtractorTrainingOptions& options) {
   schedule.gamma = options.step_gamma;
 
   TrainingState state;
-  state.fingerprint = fingerprint(options, config);
+  state.fingerprint = fingerprint(options, *model.extractor);
   const std::string state_path = training_state_path(options.out_path);
   if (options.resume) {
     const TrainingState saved = read_training_state(state_path);
     require_same_fingerprint(saved.fingerprint, state.fingerprint, state_path);
     state = saved;
-    restore_last_checkpoint(model, last_checkpoint_path(options.out_path), config);
+    restore_last_checkpoint(model, last_checkpoint_path(options.out_path));
     torch::load(*optimizer, optimizer_state_path(options.out_path));
     // Replaying the sampler keeps every later epoch's batches those of an uninterrupted run.
     for (int64_t e = 0; e < state.epochs_done; ++e) sampler.next_epoch();
@@ -400,8 +407,14 @@ ValidationScores evaluate_raw_pixel_baseline(const std::string& csv_path, const 
   require_image_files(df);
   const RetrievalValidator validator(df, threads);
   DecodedImageCache cache(df, /*crop_boxes=*/true, 0);
-  const Matrix embeddings =
-      raw_pixel_embeddings(cache, validator.rows_to_embed(), size, static_cast<int64_t>(df.rows.size()));
+  // The .npy is a first stage for train-reranker, whose miners read the train rows: every row gets
+  // its vector (validation alone needs only the validation rows).
+  std::vector<int64_t> rows = validator.rows_to_embed();
+  if (!npy_out.empty()) {
+    rows.resize(df.rows.size());
+    std::iota(rows.begin(), rows.end(), int64_t{0});
+  }
+  const Matrix embeddings = raw_pixel_embeddings(cache, rows, size, static_cast<int64_t>(df.rows.size()));
   if (!npy_out.empty()) write_npy(npy_out, embeddings);
   return validator.score(embeddings);
 }

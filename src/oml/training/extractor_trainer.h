@@ -28,7 +28,8 @@ struct ExtractorTrainingOptions {
   std::string root;  // empty = the CSV's directory
   std::string arch = "vitt16";
   std::optional<ViTConfig> arch_override;  // a custom shape instead of `arch` (tests)
-  std::string weights;                     // empty = random DINO initialisation
+  std::string weights;                     // empty = random init (DINO's for ViTs, torchvision's for ResNets)
+  std::optional<double> gem_p;             // ResNets: GeM pooling power (none = average pooling)
   std::string out_path;
   int size = 64;
   bool normalise = true;  // L2-normalised features (OML's normalise_features); extract with --normalise

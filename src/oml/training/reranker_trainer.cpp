@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -19,6 +20,8 @@
 #include "oml/io/npy.h"
 #include "oml/models/siamese.h"
 #include "oml/models/siamese_checkpoint.h"
+#include "oml/training/knn_pairs.h"
+#include "oml/training/reranker_validation.h"
 
 namespace oml {
 namespace {
@@ -108,16 +111,27 @@ class TrainImageCache {
   std::vector<torch::Tensor> images_;
 };
 
+// What a validating run remembers of its best epoch across --resume.
+struct BestEpoch {
+  int64_t epoch = 0;
+  double cmc1 = -1, map10 = -1;
+  bool beaten_by(double cmc1_value, double map10_value) const {
+    return cmc1_value > cmc1 || (cmc1_value == cmc1 && map10_value > map10);
+  }
+};
+
 void save_checkpoint(const ConcatSiameseImpl& model, const torch::optim::Optimizer& optimizer,
-                     int64_t epochs_done, const std::string& path) {
+                     int64_t epochs_done, const BestEpoch& best, const std::string& path) {
   save_concat_siamese(model, path);
   torch::serialize::OutputArchive archive;
   archive.write("epochs_done", torch::tensor(epochs_done, torch::kInt64));
+  archive.write("best_epoch", torch::tensor(best.epoch, torch::kInt64));
+  archive.write("best_scores", torch::tensor({best.cmc1, best.map10}, torch::kFloat64));
   optimizer.save(archive);
   write_path_atomically(training_state_path(path), [&](const std::string& tmp) { archive.save_to(tmp); });
 }
 
-int64_t load_checkpoint(ConcatSiameseImpl& model, torch::optim::Optimizer& optimizer,
+int64_t load_checkpoint(ConcatSiameseImpl& model, torch::optim::Optimizer& optimizer, BestEpoch& best,
                         const std::string& path) {
   load_concat_siamese(model, path);
   const std::string state_path = training_state_path(path);
@@ -130,6 +144,13 @@ int64_t load_checkpoint(ConcatSiameseImpl& model, torch::optim::Optimizer& optim
   try {
     archive.load_from(state_path);
     archive.read("epochs_done", epochs_done);
+    torch::Tensor best_epoch;
+    torch::Tensor best_scores;
+    if (archive.try_read("best_epoch", best_epoch) && archive.try_read("best_scores", best_scores)) {
+      best.epoch = best_epoch.item<int64_t>();
+      best.cmc1 = best_scores[0].item<double>();
+      best.map10 = best_scores[1].item<double>();
+    }
     optimizer.load(archive);
   } catch (const c10::Error& e) {
     throw InputError(fmt::format("--resume {}: cannot read {} (written with another --optimizer?): {}", path,
@@ -138,73 +159,133 @@ int64_t load_checkpoint(ConcatSiameseImpl& model, torch::optim::Optimizer& optim
   return epochs_done.item<int64_t>();
 }
 
+// One optimizer step's pairs as positions into `images` (the batch, then kNN neighbours).
+struct StepPairs {
+  std::vector<int64_t> images;  // train indices to stack
+  std::vector<int64_t> first, second;
+  std::vector<float> targets;  // 1 = negative pair
+};
+
+StepPairs collect_step_pairs(const Batch& batch, const std::vector<int64_t>& labels, const std::vector<int64_t>& rows,
+                             const Matrix& embeddings, const RerankerTrainingOptions& options,
+                             const std::vector<std::vector<int64_t>>& neighbours) {
+  StepPairs step;
+  step.images = batch;
+  std::vector<int64_t> batch_labels;
+  std::vector<float> batch_embeddings;
+  const int64_t dim = embeddings.cols;
+  for (const int64_t item : batch) {
+    batch_labels.push_back(labels[item]);
+    const float* row = embeddings.row(rows[item]);
+    batch_embeddings.insert(batch_embeddings.end(), row, row + dim);
+  }
+  for (const auto& pair : mine_pairs(batch_embeddings, dim, batch_labels, options.mining)) {
+    step.first.push_back(pair.first);
+    step.second.push_back(pair.second);
+    step.targets.push_back(pair.is_negative ? 1.0f : 0.0f);
+  }
+  if (options.pairs != PairSource::kKnn) return step;
+  // The anchor is the query, so it goes on top as at inference.
+  for (size_t position = 0; position < batch.size(); ++position) {
+    for (const int64_t neighbour : neighbours[static_cast<size_t>(batch[position])]) {
+      step.first.push_back(static_cast<int64_t>(position));
+      step.second.push_back(static_cast<int64_t>(step.images.size()));
+      step.images.push_back(neighbour);
+      step.targets.push_back(labels[neighbour] != labels[batch[position]] ? 1.0f : 0.0f);
+    }
+  }
+  return step;
+}
+
 }  // namespace
 
 std::string training_state_path(const std::string& checkpoint) { return checkpoint + ".state"; }
+std::string last_reranker_checkpoint_path(const std::string& out) { return out + ".last.pth"; }
 
 RerankerTrainingReport train_reranker(ConcatSiameseImpl& model, const Dataframe& df, const Matrix& embeddings,
                                       const RerankerTrainingOptions& options) {
   if (options.epochs < 1) throw InputError(fmt::format("--epochs must be >= 1, got {}", options.epochs));
-  if (options.image_size < model.config().patch_size) {
+  if (options.image_size < model.extractor()->min_image_side()) {
     throw InputError(fmt::format("--size {} is smaller than one ViT patch ({} px)", options.image_size,
-                                 model.config().patch_size));
+                                 model.extractor()->min_image_side()));
   }
+  if (options.pairs == PairSource::kKnn && options.knn_top_n < 1) {
+    throw InputError(fmt::format("--pairs knn: top_n must be >= 1, got {}", options.knn_top_n));
+  }
+  require_train_split(df);
+  const auto held_labels = training::choose_holdout_labels(df, options.val_fraction, options.seed);
   std::vector<int64_t> train_rows;
   std::vector<int64_t> labels;
   for (const auto& row : df.rows) {
-    if (row.is_train) {
+    if (row.is_train && !std::binary_search(held_labels.begin(), held_labels.end(), row.label)) {
       train_rows.push_back(row.row);
       labels.push_back(row.label);
     }
   }
-  require_train_split(df);
   ItemNames names{"train row", [&](int64_t item) { return df.where(train_rows[static_cast<size_t>(item)]); }};
   BalanceSampler sampler(labels, options.n_labels, options.n_instances, options.seed, names);
+  const auto log = [&](const std::string& line) {
+    if (options.log) options.log(line);
+  };
+  std::vector<std::vector<int64_t>> neighbours;
+  if (options.pairs == PairSource::kKnn) {
+    neighbours = nearest_other_rows(embeddings, train_rows, options.knn_top_n, options.threads);
+    int64_t positives = 0, total = 0;
+    for (size_t i = 0; i < neighbours.size(); ++i) {
+      for (const int64_t j : neighbours[i]) positives += labels[static_cast<size_t>(j)] == labels[i] ? 1 : 0;
+      total += static_cast<int64_t>(neighbours[i].size());
+    }
+    log(fmt::format("kNN pairs: top {} neighbours of {} train rows, {:.1f}% positive", options.knn_top_n,
+                    train_rows.size(), total ? 100.0 * static_cast<double>(positives) / static_cast<double>(total) : 0.0));
+  }
+  std::unique_ptr<training::RerankerValidator> validator;
+  if (!held_labels.empty()) {
+    validator = std::make_unique<training::RerankerValidator>(training::holdout_dataframe(df, held_labels),
+                                                              embeddings, options.val_top_n, options.image_size,
+                                                              options.threads);
+    const auto& knn = validator->knn_scores();
+    log(fmt::format("validation: {} held-out train labels, {} queries; plain kNN cmc@1 {} map@10 {}",
+                    held_labels.size(), knn.queries, training::format_score(knn.cmc1),
+                    training::format_score(knn.map10)));
+  }
+  const std::string last_path = validator ? last_reranker_checkpoint_path(options.out) : options.out;
 
   auto optimizer = make_optimizer(model, options.optimizer, options.lr);
   RerankerTrainingReport report;
-  if (!options.resume.empty()) report.first_epoch = load_checkpoint(model, *optimizer, options.resume);
+  BestEpoch best;
+  if (!options.resume.empty()) report.first_epoch = load_checkpoint(model, *optimizer, best, options.resume);
+  report.best_epoch = best.epoch;
   // Replay the sampler so a resumed run draws the batches the uninterrupted run would have drawn.
   for (int64_t e = 0; e < report.first_epoch; ++e) sampler.next_epoch();
   options.freeze_backbone ? model.freeze() : model.unfreeze();
-  model.train();
 
   TrainImageCache images(df, train_rows, options.image_size, options.threads, options.cache_bytes);
   const auto start = std::chrono::steady_clock::now();
-  const int64_t dim = embeddings.cols;
   for (int64_t epoch = report.first_epoch; epoch < options.epochs; ++epoch) {
+    model.train();
     torch::manual_seed(epoch_seed(options.seed, epoch));
     const auto batches = sampler.next_epoch();
-    images.prepare(batches);
+    std::vector<StepPairs> steps;
+    steps.reserve(batches.size());
+    std::vector<Batch> image_sets;
+    for (const auto& batch : batches) {
+      steps.push_back(collect_step_pairs(batch, labels, train_rows, embeddings, options, neighbours));
+      image_sets.push_back(steps.back().images);
+    }
+    images.prepare(image_sets);
     std::optional<ProgressBar> progress;
     if (options.show_progress) {
-      progress.emplace(fmt::format("epoch {}/{}", epoch + 1, options.epochs),
-                       static_cast<int64_t>(batches.size()), "batches");
+      progress.emplace(fmt::format("epoch {}/{}", epoch + 1, options.epochs), static_cast<int64_t>(steps.size()),
+                       "batches");
     }
     double loss_sum = 0.0;
     int64_t epoch_steps = 0;
-    for (const auto& batch : batches) {
-      std::vector<int64_t> batch_labels;
-      std::vector<float> batch_embeddings;
-      for (const int64_t item : batch) {
-        batch_labels.push_back(labels[item]);
-        const float* row = embeddings.row(train_rows[item]);
-        batch_embeddings.insert(batch_embeddings.end(), row, row + dim);
-      }
-      const auto pairs = mine_pairs(batch_embeddings, dim, batch_labels, options.mining);
-      if (pairs.empty()) continue;
-      std::vector<int64_t> first;
-      std::vector<int64_t> second;
-      std::vector<float> targets;
-      for (const auto& pair : pairs) {
-        first.push_back(pair.first);
-        second.push_back(pair.second);
-        targets.push_back(pair.is_negative ? 1.0f : 0.0f);
-      }
-      const auto batch_images = images.batch_tensor(batch);
-      const auto x1 = batch_images.index_select(0, torch::tensor(first, torch::kInt64));
-      const auto x2 = batch_images.index_select(0, torch::tensor(second, torch::kInt64));
-      const auto target = torch::tensor(targets, torch::kFloat32);
+    for (const auto& step : steps) {
+      if (step.targets.empty()) continue;
+      const auto batch_images = images.batch_tensor(step.images);
+      const auto x1 = batch_images.index_select(0, torch::tensor(step.first, torch::kInt64));
+      const auto x2 = batch_images.index_select(0, torch::tensor(step.second, torch::kInt64));
+      const auto target = torch::tensor(step.targets, torch::kFloat32);
       const auto logits = model.forward_pairs(x1, x2);
       const auto loss = torch::binary_cross_entropy_with_logits(logits, target);
       optimizer->zero_grad();
@@ -215,16 +296,39 @@ RerankerTrainingReport train_reranker(ConcatSiameseImpl& model, const Dataframe&
       loss_sum += value;
       ++epoch_steps;
       ++report.steps;
-      report.pairs += static_cast<int64_t>(pairs.size());
+      report.pairs += static_cast<int64_t>(step.targets.size());
+      for (const float t : step.targets) report.positive_pairs += t == 0.0f ? 1 : 0;
       if (progress) {
         progress->set_note(fmt::format("loss {:.4f}", value));
         progress->advance();
       }
     }
     if (progress) progress->finish();
-    report.epoch_mean_losses.push_back(epoch_steps == 0 ? 0.0 : loss_sum / static_cast<double>(epoch_steps));
-    if (!options.out.empty()) save_checkpoint(model, *optimizer, epoch + 1, options.out);
+    const double mean_loss = epoch_steps == 0 ? 0.0 : loss_sum / static_cast<double>(epoch_steps);
+    report.epoch_mean_losses.push_back(mean_loss);
+    bool is_best = false;
+    if (validator) {
+      model.eval();
+      const auto scores = validator->reranked_scores(model);
+      const auto& knn = validator->knn_scores();
+      RerankerEpochValidation v{epoch + 1, knn.cmc1.value_or(0), knn.map10.value_or(0), scores.cmc1.value_or(0),
+                                scores.map10.value_or(0)};
+      report.validations.push_back(v);
+      is_best = best.beaten_by(v.reranked_cmc1, v.reranked_map10);
+      if (is_best) best = {epoch + 1, v.reranked_cmc1, v.reranked_map10};
+      report.best_epoch = best.epoch;
+      log(fmt::format("epoch {}/{}: loss {:.4f}; held-out cmc@1 {:.4f} (kNN {:.4f}), map@10 {:.4f} (kNN {:.4f}){}",
+                      epoch + 1, options.epochs, mean_loss, v.reranked_cmc1, v.knn_cmc1, v.reranked_map10,
+                      v.knn_map10, is_best ? "  best" : ""));
+    } else {
+      log(fmt::format("epoch {}/{}: loss {:.4f}", epoch + 1, options.epochs, mean_loss));
+    }
+    if (!options.out.empty()) {
+      save_checkpoint(model, *optimizer, epoch + 1, best, last_path);
+      if (is_best) save_concat_siamese(model, options.out);
+    }
   }
+  model.train();
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
 }

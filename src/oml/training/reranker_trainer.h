@@ -1,5 +1,7 @@
 #pragma once
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,12 @@ struct Dataframe;
 struct Matrix;
 class ConcatSiameseImpl;
 
+// Where a step's pairs come from.
+enum class PairSource {
+  kBatch,  // OML's loop: pairs mined inside each balanced batch (spec §6.3, §7)
+  kKnn,    // plus, for every anchor of the batch, (anchor, neighbour) for its top-n train neighbours
+};
+
 struct RerankerTrainingOptions {
   int image_size = 64;            // squash size after the bbox crop
   std::string optimizer = "sgd";  // "sgd" | "adam" (PyTorch defaults besides lr)
@@ -21,14 +29,29 @@ struct RerankerTrainingOptions {
   int64_t n_instances = 2;
   int64_t epochs = 1;  // total, counting epochs done before --resume
   MiningMode mining = MiningMode::kHard;
+  PairSource pairs = PairSource::kBatch;
+  int64_t knn_top_n = 5;  // neighbours per anchor with PairSource::kKnn
+  // Share of train labels held out from training to validate on after every epoch (re-ranked
+  // top val_top_n against plain kNN); 0 = no validation.
+  double val_fraction = 0.0;
+  int64_t val_top_n = 5;
   uint64_t seed = 0;
   bool freeze_backbone = false;
   int threads = 0;  // image decoding threads (0 = all cores)
   bool show_progress = false;
-  std::string out;     // checkpoint written after every epoch (+ "<out>.state" for --resume)
+  // Without validation: the checkpoint written after every epoch (+ "<out>.state" for --resume).
+  // With validation: the best epoch's weights (by held-out re-ranked CMC@1, then mAP@10); the
+  // last epoch's go to last_reranker_checkpoint_path(out) with its .state.
+  std::string out;
   std::string resume;  // a checkpoint written by this loop; "" = start from epoch 0
   // Decoded training images are kept as tensors up to this size, otherwise decoded every epoch.
   int64_t cache_bytes = int64_t{4} << 30;
+  std::function<void(const std::string&)> log;  // per-epoch lines (validation); null = quiet
+};
+
+struct RerankerEpochValidation {
+  int64_t epoch = 0;  // 1-based
+  double knn_cmc1 = 0, knn_map10 = 0, reranked_cmc1 = 0, reranked_map10 = 0;
 };
 
 struct RerankerTrainingReport {
@@ -37,12 +60,17 @@ struct RerankerTrainingReport {
   std::vector<double> epoch_mean_losses;
   int64_t steps = 0;
   int64_t pairs = 0;
+  int64_t positive_pairs = 0;
   double seconds = 0.0;
+  std::vector<RerankerEpochValidation> validations;
+  int64_t best_epoch = 0;  // 1-based; 0 = no validation ran
 };
 
 // Sidecar of a checkpoint with what --resume needs (epochs done, optimizer state); the
 // checkpoint itself stays a plain state dict that OML's ConcatSiamese loads.
 std::string training_state_path(const std::string& checkpoint);
+// "<out>.last.pth": where a validating run keeps its last epoch (resume from it).
+std::string last_reranker_checkpoint_path(const std::string& out);
 
 // Trains `model` in place. `embeddings` has one row per CSV row (E.npy). The dropout/init RNG is
 // reseeded from (seed, epoch) at every epoch start, so a resumed run continues bit-identically.

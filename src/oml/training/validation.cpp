@@ -28,22 +28,38 @@ RetrievalValidator::RetrievalValidator(const Dataframe& df, int threads)
   rows_.erase(std::unique(rows_.begin(), rows_.end()), rows_.end());
 }
 
-ValidationScores RetrievalValidator::score(const Matrix& embeddings) const {
-  const Matrix queries = gather_rows(embeddings, problem_.query_rows);
-  const Matrix galleries = gather_rows(embeddings, problem_.gallery_rows);
+namespace {
+
+MetricsConfig validation_metrics() {
   MetricsConfig config;
   config.cmc_ks = {1, 5};
   config.precision_ks = {};
   config.map_ks = {5, 10};
   config.pcf_ratios = {};
-  config = normalized(config);
+  return normalized(config);
+}
+
+}  // namespace
+
+RetrievalResults RetrievalValidator::retrieve_lists(const Matrix& embeddings, int64_t k) const {
+  const Matrix queries = gather_rows(embeddings, problem_.query_rows);
+  const Matrix galleries = gather_rows(embeddings, problem_.gallery_rows);
   IndexOptions index;
   index.threads = threads_;
-  const RetrievalResults results = retrieve(queries, galleries, problem_, max_metric_k(config), index);
+  return retrieve(queries, galleries, problem_, std::max(k, max_metric_k(validation_metrics())), index);
+}
+
+ValidationScores RetrievalValidator::score(const Matrix& embeddings) const {
+  return score_lists(embeddings, retrieve_lists(embeddings, 0));
+}
+
+ValidationScores RetrievalValidator::score_lists(const Matrix& embeddings, const RetrievalResults& results) const {
+  const Matrix queries = gather_rows(embeddings, problem_.query_rows);
+  const Matrix galleries = gather_rows(embeddings, problem_.gallery_rows);
   TileOptions tiles;
   tiles.threads = threads_;
   const MetricsReport report =
-      compute_metrics({embeddings, queries, galleries, problem_, results}, config, tiles);
+      compute_metrics({embeddings, queries, galleries, problem_, results}, validation_metrics(), tiles);
   const auto& overall = report.metrics["OVERALL"];
   ValidationScores scores;
   scores.cmc1 = read_metric(overall, "cmc", "1");

@@ -7,6 +7,7 @@
 #include "oml/data/dataframe.h"
 #include "oml/io/npy.h"
 #include "oml/retrieval/retrieval_problem.h"
+#include "oml/retrieval/retrieval_results.h"
 #include "oml/training/training_images.h"
 
 // Per-epoch validation of an extractor: retrieval over the validation split (queries vs
@@ -31,6 +32,11 @@ class RetrievalValidator {
   const std::vector<int64_t>& rows_to_embed() const { return rows_; }
   // `embeddings` holds one row per CSV row; only rows_to_embed() are read.
   ValidationScores score(const Matrix& embeddings) const;
+  // The plain kNN lists score() measures, at least `k` long (for postprocessors to re-order).
+  RetrievalResults retrieve_lists(const Matrix& embeddings, int64_t k) const;
+  // The same metrics on lists a postprocessor produced from retrieve_lists().
+  ValidationScores score_lists(const Matrix& embeddings, const RetrievalResults& results) const;
+  const RetrievalProblem& problem() const { return problem_; }
 
  private:
   const Dataframe& df_;
