@@ -103,6 +103,35 @@ TEST_F(ExtractCli, MatchesPyTorchPipelineInCsvOrder) {
   }
 }
 
+TEST_F(ExtractCli, Resnet18MatchesTorchvisionPipeline) {
+  if (!fs::exists("/usr/bin/python3")) GTEST_SKIP() << "no /usr/bin/python3";
+  const auto ckpt = (dir_ / "r18.pth").string();
+  const auto reference = (dir_ / "reference.npy").string();
+  const std::string script = std::string(OML_SOURCE_DIR) + "/tests/fixtures/make_resnet_reference.py";
+  const auto made =
+      run("/usr/bin/python3 " + script + " e2e " + csv_ + " " + root_ + " 64 resnet18 " + ckpt + " " + reference);
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  const auto out = (dir_ / "emb.npy").string();
+  const auto result = run(extract_command(ckpt, out, "--arch resnet18"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("resnet18"));
+  const oml::Matrix ours = oml::read_npy(out);
+  const oml::Matrix expected = oml::read_npy(reference);
+  ASSERT_EQ(ours.rows, 6);
+  ASSERT_EQ(ours.cols, 512);
+  ASSERT_EQ(expected.cols, 512);
+  float worst = 0, largest = 0;
+  for (size_t i = 0; i < ours.values.size(); ++i) {
+    worst = std::max(worst, std::abs(ours.values[i] - expected.values[i]));
+    largest = std::max(largest, std::abs(expected.values[i]));
+  }
+  EXPECT_LE(worst, 1e-4 * largest);
+  // ResNet-only options are refused for a ViT.
+  const auto refused = run(extract_command(ckpt, (dir_ / "x.npy").string(), "--arch vits16 --gem-p 3"));
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_THAT(refused.output, HasSubstr("--gem-p applies to ResNet archs only"));
+}
+
 TEST_F(ExtractCli, BadWeightsExitTwoAndLeaveNoOutput) {
   const auto out = (dir_ / "emb.npy").string();
   const std::string tiny = std::string(OML_SOURCE_DIR) + "/tests/fixtures/vit/tiny.pth";
@@ -144,8 +173,10 @@ TEST_F(ExtractCli, ZooNameOfflineSaysWhatToFetchAndWhere) {
 TEST(ZooCli, ListsNamesArchTransformAndCacheStatus) {
   const auto result = run("XDG_CACHE_HOME=/nonexistent-oml-cache " + std::string(OML_CLI_PATH) + " zoo");
   ASSERT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_THAT(result.output, HasSubstr("vits16_dino    vits16  no        squash(224)      not downloaded"));
-  EXPECT_THAT(result.output, HasSubstr("vits16_sop     vits16  yes       hypvit(224,224)"));
+  EXPECT_THAT(result.output,
+              HasSubstr("vits16_dino             vits16             no        squash(224)      not downloaded"));
+  EXPECT_THAT(result.output, HasSubstr("vits16_sop              vits16             yes       hypvit(224,224)"));
+  EXPECT_THAT(result.output, HasSubstr("resnet50_moco_v2        resnet50_projector no        squash(224)"));
   EXPECT_THAT(result.output, HasSubstr("cache: /nonexistent-oml-cache/oml/torch/checkpoints"));
 }
 

@@ -21,9 +21,9 @@ const char* status_text(ZooCacheStatus status) {
 
 void run_zoo() {
   const std::string cache_dir = zoo_cache_dir();
-  std::printf("%-14s %-7s %-9s %-16s %s\n", "name", "arch", "normalise", "transform", "cache");
+  std::printf("%-23s %-18s %-9s %-16s %s\n", "name", "arch", "normalise", "transform", "cache");
   for (const ZooEntry& entry : zoo_entries()) {
-    std::printf("%-14s %-7s %-9s %-16s %s\n", entry.name.c_str(), entry.arch.c_str(),
+    std::printf("%-23s %-18s %-9s %-16s %s\n", entry.name.c_str(), entry.arch.c_str(),
                 entry.normalise ? "yes" : "no", entry.transform.c_str(),
                 status_text(zoo_cache_status(entry, cache_dir)));
   }
