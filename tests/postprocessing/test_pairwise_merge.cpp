@@ -4,6 +4,7 @@
 #include <cfloat>
 #include <map>
 
+#include "oml/common/errors.h"
 #include "oml/models/siamese.h"
 #include "oml/postprocessing/pairwise_reranker.h"
 
@@ -101,6 +102,41 @@ TEST(PairwiseMerge, TiesKeepRetrievalOrderAndZeroTailCollapsesTheBlock) {
   rerank_lists(zero, 2, scripted({{3, .5f}, {1, .2f}}));
   EXPECT_EQ(ids_of(zero.lists[0]), (std::vector<int32_t>{1, 3, 2, 0}));
   expect_distances(zero.lists[0], {-kEps, -kEps, 0.f, 0.f});
+}
+
+TEST(PairwiseMerge, FusionWeighsTheModelAgainstTheRelativeKnnDistance) {
+  // Block distances .2 .3 .4 -> d/d_max .5 .75 1; model scores .9 .1 .5.
+  const auto scores = scripted({{2, .9f}, {1, .1f}, {3, .5f}});
+  auto oml_rule = one_list({2, 1, 3, 4}, {.2f, .3f, .4f, .5f});
+  rerank_lists(oml_rule, 3, scores);
+  EXPECT_EQ(ids_of(oml_rule.lists[0]), (std::vector<int32_t>{1, 3, 2, 4}));
+  // w = .5: .7, .425, .75 -> 1 2 3.
+  auto half = one_list({2, 1, 3, 4}, {.2f, .3f, .4f, .5f});
+  rerank_lists(half, 3, scores, nullptr, 0.5);
+  EXPECT_EQ(ids_of(half.lists[0]), (std::vector<int32_t>{1, 2, 3, 4}));
+  // w = 1 is the retrieval order whatever the model says.
+  auto knn_only = one_list({2, 1, 3, 4}, {.2f, .3f, .4f, .5f});
+  rerank_lists(knn_only, 3, scores, nullptr, 1.0);
+  EXPECT_EQ(ids_of(knn_only.lists[0]), (std::vector<int32_t>{2, 1, 3, 4}));
+  EXPECT_LT(knn_only.lists[0][2].distance, .5f);
+}
+
+TEST(PairwiseMerge, ScoringOnceThenMergingEqualsRerankLists) {
+  const auto score = scripted({{2, .9f}, {1, .1f}, {3, .5f}, {4, .3f}});
+  const auto base = one_list({2, 1, 3, 4, 0}, {.2f, .3f, .4f, .5f, .6f});
+  const auto block_scores = score_top_blocks(base, 4, score);
+  ASSERT_EQ(block_scores.size(), 4u);
+  for (const double fuse : {0.0, 0.25, 0.75}) {
+    auto merged = base;
+    merge_scored_blocks(merged, 4, block_scores, fuse);
+    auto direct = base;
+    rerank_lists(direct, 4, score, nullptr, fuse);
+    EXPECT_EQ(ids_of(merged.lists[0]), ids_of(direct.lists[0])) << "fuse " << fuse;
+    for (size_t i = 0; i < 5; ++i) EXPECT_EQ(merged.lists[0][i].distance, direct.lists[0][i].distance);
+  }
+  auto bad = base;
+  EXPECT_THROW(merge_scored_blocks(bad, 4, block_scores, 1.5), InputError);
+  EXPECT_THROW(merge_scored_blocks(bad, 4, std::vector<float>{.1f}, 0.0), std::logic_error);
 }
 
 TEST(PairwiseMerge, EmptyListsAndOverridesSortedByGallery) {

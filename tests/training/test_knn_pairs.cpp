@@ -2,6 +2,7 @@
 // classes): neighbours, the held-out label draw, and the training loop that uses both.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 #include <unistd.h>
 
@@ -139,7 +140,20 @@ TEST_F(RerankerKnnTest, ValidatesOnHeldOutLabelsAndKeepsBestAndLast) {
   EXPECT_TRUE(fs::exists(o.out));
   EXPECT_TRUE(fs::exists(last_reranker_checkpoint_path(o.out)));
   EXPECT_TRUE(fs::exists(training_state_path(last_reranker_checkpoint_path(o.out))));
-  EXPECT_THAT(lines, ::testing::Contains(::testing::HasSubstr("held-out cmc@1")));
+  EXPECT_THAT(lines, ::testing::Contains(::testing::HasSubstr("held-out kNN cmc@1")));
+  // Fusion weight 0 (OML's rule) is in the grid, so the chosen fusion never scores below it.
+  for (const auto& v : report.validations) {
+    EXPECT_GE(v.fused_cmc1, v.reranked_cmc1);
+    EXPECT_THAT(validation_fuse_weights(), ::testing::Contains(v.fuse));
+  }
+  // "<out>.json" names the best epoch and its fusion weight.
+  std::ifstream choice_file(o.out + ".json");
+  ASSERT_TRUE(choice_file.good());
+  const auto choice = nlohmann::json::parse(choice_file);
+  EXPECT_EQ(choice.at("best_epoch").get<int64_t>(), report.best_epoch);
+  EXPECT_EQ(choice.at("fuse").get<double>(), report.best_fuse);
+  EXPECT_EQ(choice.at("held_out").at("fused_cmc1").get<double>(),
+            report.validations[static_cast<size_t>(report.best_epoch - 1)].fused_cmc1);
   // 2 of 4 labels trained: one batch per epoch.
   EXPECT_EQ(report.steps, 2);
 

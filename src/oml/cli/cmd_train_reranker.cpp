@@ -110,8 +110,13 @@ void run_train_reranker(TrainRerankerOptions options) {
                  training_state_path(options.training.out).c_str());
   } else {
     const std::string last = last_reranker_checkpoint_path(options.training.out);
-    std::fprintf(stderr, "wrote %s (best epoch %lld on the held-out labels), %s (last epoch; --resume it)\n",
-                 options.training.out.c_str(), static_cast<long long>(report.best_epoch), last.c_str());
+    std::fprintf(stderr,
+                 "wrote %s (best epoch %lld on the held-out labels; its choice in %s.json), %s (last epoch; "
+                 "--resume it)\nre-rank with --post pairwise:weights=%s,top_n=%lld,size=%d,arch=%s,fuse=%g\n",
+                 options.training.out.c_str(), static_cast<long long>(report.best_epoch),
+                 options.training.out.c_str(), last.c_str(), options.training.out.c_str(),
+                 static_cast<long long>(options.training.val_top_n), options.training.image_size,
+                 model->arch().c_str(), report.best_fuse);
   }
 }
 

@@ -55,8 +55,8 @@ void merge_reranked_block(std::vector<Neighbor>& list, const std::vector<float>&
   std::copy(block.begin(), block.end(), list.begin());
 }
 
-void rerank_lists(RetrievalResults& results, int64_t top_n, const PairScoringFunction& score,
-                  std::vector<std::vector<Neighbor>>* overrides) {
+std::vector<float> score_top_blocks(const RetrievalResults& results, int64_t top_n,
+                                    const PairScoringFunction& score) {
   if (top_n < 1) throw InputError(fmt::format("pairwise: top_n must be >= 1, got {}", top_n));
   std::vector<std::pair<int64_t, int64_t>> pairs;
   for (size_t q = 0; q < results.lists.size(); ++q) {
@@ -66,18 +66,45 @@ void rerank_lists(RetrievalResults& results, int64_t top_n, const PairScoringFun
       pairs.emplace_back(results.query_rows[q], results.gallery_rows[static_cast<size_t>(list[i].gallery)]);
     }
   }
-  const std::vector<float> scores = pairs.empty() ? std::vector<float>{} : score(pairs);
+  std::vector<float> scores = pairs.empty() ? std::vector<float>{} : score(pairs);
   if (scores.size() != pairs.size()) throw std::logic_error("pair scorer returned a wrong number of scores");
+  return scores;
+}
+
+void fuse_block_scores(const std::vector<Neighbor>& block, std::vector<float>& scores, double fuse) {
+  if (fuse == 0) return;
+  float largest = 0.0f;
+  for (const Neighbor& item : block) largest = std::max(largest, item.distance);
+  const auto w = static_cast<float>(fuse);
+  for (size_t i = 0; i < scores.size(); ++i) {
+    const float relative = largest > 0 ? block[i].distance / largest : 0.0f;
+    scores[i] = (1.0f - w) * scores[i] + w * relative;
+  }
+}
+
+void merge_scored_blocks(RetrievalResults& results, int64_t top_n, const std::vector<float>& scores, double fuse,
+                         std::vector<std::vector<Neighbor>>* overrides) {
+  if (!(fuse >= 0 && fuse <= 1)) throw InputError(fmt::format("pairwise: fuse must be in [0, 1], got {}", fuse));
   if (overrides && overrides->size() != results.lists.size()) overrides->resize(results.lists.size());
   size_t next = 0;
   for (size_t q = 0; q < results.lists.size(); ++q) {
     auto& list = results.lists[q];
     const size_t n = std::min(static_cast<size_t>(top_n), list.size());
-    merge_reranked_block(list, std::vector<float>(scores.begin() + static_cast<std::ptrdiff_t>(next),
-                                                  scores.begin() + static_cast<std::ptrdiff_t>(next + n)));
+    if (next + n > scores.size()) throw std::logic_error("merge_scored_blocks: fewer scores than block items");
+    std::vector<float> block_scores(scores.begin() + static_cast<std::ptrdiff_t>(next),
+                                    scores.begin() + static_cast<std::ptrdiff_t>(next + n));
+    fuse_block_scores(std::vector<Neighbor>(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(n)),
+                      block_scores, fuse);
+    merge_reranked_block(list, block_scores);
     next += n;
     if (overrides) record_overrides((*overrides)[q], std::vector<Neighbor>(list.begin(), list.begin() + n));
   }
+}
+
+void rerank_lists(RetrievalResults& results, int64_t top_n, const PairScoringFunction& score,
+                  std::vector<std::vector<Neighbor>>* overrides, double fuse) {
+  const auto scores = score_top_blocks(results, top_n, score);
+  merge_scored_blocks(results, top_n, scores, fuse, overrides);
 }
 
 std::vector<int64_t> parse_mlp_dims(const std::string& text, const std::string& what) {
@@ -148,7 +175,7 @@ void PairwiseReranker::process(RetrievalResults& results, const PostprocessingCo
       pairs_per_forward(*model_->siamese->extractor(), scoring.image_size, scoring.batch_size);
   scoring.show_progress = context.show_progress;
   const auto score = make_image_pair_scorer(*model_->siamese, *context.dataframe, scoring);
-  rerank_lists(results, options_.top_n, score, &state.final_distances.overrides);
+  rerank_lists(results, options_.top_n, score, &state.final_distances.overrides, options_.fuse);
 }
 
 PostprocessorEntry pairwise_postprocessor_entry() {
@@ -166,6 +193,8 @@ PostprocessorEntry pairwise_postprocessor_entry() {
       {"tta", OptionType::kInteger, false, "0", 0, 1, "1 = average both pair orders"},
       {"batch", OptionType::kInteger, false, "32", 1, 65536,
        "most pairs per forward pass (fewer for large images)"},
+      {"fuse", OptionType::kReal, false, "0", 0, 1,
+       "weight w of the kNN distance in the block score (1-w)*P(negative) + w*d/d_max; 0 = OML's rule"},
   };
   entry.list_length_key = "top_n";
   entry.check = [](const PostprocessorOptions& o, const std::string& token) {
@@ -181,6 +210,7 @@ PostprocessorEntry pairwise_postprocessor_entry() {
     options.tta = o.integer("tta") != 0;
     options.scoring.image_size = static_cast<int>(o.integer("size"));
     options.scoring.batch_size = o.integer("batch");
+    options.fuse = o.real("fuse");
     return std::make_unique<PairwiseReranker>(std::move(options));
   };
   return entry;

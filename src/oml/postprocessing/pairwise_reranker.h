@@ -29,8 +29,18 @@ using PairScoringFunction =
 // Re-ranks the first min(top_n, len) items of every list with `score` (called with all pairs at
 // once, queries in order, candidates in list order). When `overrides` is given (per query,
 // sorted by gallery), the block's new distances are recorded there for full-row consumers.
+// With fuse = w > 0 the block is ordered by (1 - w)·score + w·d/d_max instead of the score alone,
+// d being each item's distance before re-ranking and d_max the block's largest (score fusion,
+// ours; off by default so OML's rule stays the default). w = 1 keeps the retrieval order.
 void rerank_lists(RetrievalResults& results, int64_t top_n, const PairScoringFunction& score,
-                  std::vector<std::vector<Neighbor>>* overrides = nullptr);
+                  std::vector<std::vector<Neighbor>>* overrides = nullptr, double fuse = 0.0);
+
+// rerank_lists in two halves, so one set of model scores can be merged with several fuse weights:
+// the scores of every list's first min(top_n, len) items (queries in order), then the merge.
+std::vector<float> score_top_blocks(const RetrievalResults& results, int64_t top_n,
+                                    const PairScoringFunction& score);
+void merge_scored_blocks(RetrievalResults& results, int64_t top_n, const std::vector<float>& scores, double fuse,
+                         std::vector<std::vector<Neighbor>>* overrides = nullptr);
 
 // Where the re-ranker's images come from: rows -> squash(size) tensors, decoded once.
 struct PairScoringOptions {
@@ -55,6 +65,7 @@ struct PairwiseRerankerOptions {
   std::string arch = "vits16";
   std::vector<int64_t> mlp;  // empty = read from the checkpoint
   bool tta = false;
+  double fuse = 0.0;  // weight of the kNN distance in the block score (see rerank_lists)
   PairScoringOptions scoring;
 };
 

@@ -1,10 +1,12 @@
 #include "oml/training/reranker_trainer.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -115,6 +117,7 @@ class TrainImageCache {
 struct BestEpoch {
   int64_t epoch = 0;
   double cmc1 = -1, map10 = -1;
+  double fuse = 0;
   bool beaten_by(double cmc1_value, double map10_value) const {
     return cmc1_value > cmc1 || (cmc1_value == cmc1 && map10_value > map10);
   }
@@ -126,7 +129,7 @@ void save_checkpoint(const ConcatSiameseImpl& model, const torch::optim::Optimiz
   torch::serialize::OutputArchive archive;
   archive.write("epochs_done", torch::tensor(epochs_done, torch::kInt64));
   archive.write("best_epoch", torch::tensor(best.epoch, torch::kInt64));
-  archive.write("best_scores", torch::tensor({best.cmc1, best.map10}, torch::kFloat64));
+  archive.write("best_scores", torch::tensor({best.cmc1, best.map10, best.fuse}, torch::kFloat64));
   optimizer.save(archive);
   write_path_atomically(training_state_path(path), [&](const std::string& tmp) { archive.save_to(tmp); });
 }
@@ -150,6 +153,7 @@ int64_t load_checkpoint(ConcatSiameseImpl& model, torch::optim::Optimizer& optim
       best.epoch = best_epoch.item<int64_t>();
       best.cmc1 = best_scores[0].item<double>();
       best.map10 = best_scores[1].item<double>();
+      best.fuse = best_scores.numel() > 2 ? best_scores[2].item<double>() : 0.0;
     }
     optimizer.load(archive);
   } catch (const c10::Error& e) {
@@ -157,6 +161,24 @@ int64_t load_checkpoint(ConcatSiameseImpl& model, torch::optim::Optimizer& optim
                                  state_path, e.what_without_backtrace()));
   }
   return epochs_done.item<int64_t>();
+}
+
+// "<out>.json": what the held-out validation chose, for users and scripts (`oml demo` reads fuse).
+void write_choice(const std::string& out, const RerankerEpochValidation& v, int64_t queries,
+                  const RerankerTrainingOptions& options) {
+  nlohmann::ordered_json json;
+  json["best_epoch"] = v.epoch;
+  json["fuse"] = v.fuse;
+  json["top_n"] = options.val_top_n;
+  json["held_out"] = {{"queries", queries},         {"knn_cmc1", v.knn_cmc1},
+                      {"knn_map10", v.knn_map10},   {"reranked_cmc1", v.reranked_cmc1},
+                      {"reranked_map10", v.reranked_map10}, {"fused_cmc1", v.fused_cmc1},
+                      {"fused_map10", v.fused_map10}};
+  write_path_atomically(out + ".json", [&](const std::string& tmp) {
+    std::ofstream file(tmp);
+    file << json.dump(2) << "\n";
+    if (!file) throw InputError("cannot write " + tmp);
+  });
 }
 
 // One optimizer step's pairs as positions into `images` (the batch, then kNN neighbours).
@@ -201,6 +223,12 @@ StepPairs collect_step_pairs(const Batch& batch, const std::vector<int64_t>& lab
 
 std::string training_state_path(const std::string& checkpoint) { return checkpoint + ".state"; }
 std::string last_reranker_checkpoint_path(const std::string& out) { return out + ".last.pth"; }
+
+const std::vector<double>& validation_fuse_weights() {
+  // 1 would be plain kNN; the grid stops short of it so the re-ranker always has a say.
+  static const std::vector<double> weights{0.0, 0.25, 0.5, 0.75};
+  return weights;
+}
 
 RerankerTrainingReport train_reranker(ConcatSiameseImpl& model, const Dataframe& df, const Matrix& embeddings,
                                       const RerankerTrainingOptions& options) {
@@ -309,17 +337,33 @@ RerankerTrainingReport train_reranker(ConcatSiameseImpl& model, const Dataframe&
     bool is_best = false;
     if (validator) {
       model.eval();
-      const auto scores = validator->reranked_scores(model);
+      const auto& weights = validation_fuse_weights();
+      const auto scores = validator->reranked_scores(model, weights);
       const auto& knn = validator->knn_scores();
-      RerankerEpochValidation v{epoch + 1, knn.cmc1.value_or(0), knn.map10.value_or(0), scores.cmc1.value_or(0),
-                                scores.map10.value_or(0)};
+      RerankerEpochValidation v;
+      v.epoch = epoch + 1;
+      v.knn_cmc1 = knn.cmc1.value_or(0);
+      v.knn_map10 = knn.map10.value_or(0);
+      v.reranked_cmc1 = scores[0].cmc1.value_or(0);
+      v.reranked_map10 = scores[0].map10.value_or(0);
+      v.fused_cmc1 = -1;
+      for (size_t i = 0; i < weights.size(); ++i) {
+        const double c = scores[i].cmc1.value_or(0);
+        const double m = scores[i].map10.value_or(0);
+        if (c > v.fused_cmc1 || (c == v.fused_cmc1 && m > v.fused_map10)) {
+          v.fuse = weights[i];
+          v.fused_cmc1 = c;
+          v.fused_map10 = m;
+        }
+      }
       report.validations.push_back(v);
-      is_best = best.beaten_by(v.reranked_cmc1, v.reranked_map10);
-      if (is_best) best = {epoch + 1, v.reranked_cmc1, v.reranked_map10};
-      report.best_epoch = best.epoch;
-      log(fmt::format("epoch {}/{}: loss {:.4f}; held-out cmc@1 {:.4f} (kNN {:.4f}), map@10 {:.4f} (kNN {:.4f}){}",
-                      epoch + 1, options.epochs, mean_loss, v.reranked_cmc1, v.knn_cmc1, v.reranked_map10,
-                      v.knn_map10, is_best ? "  best" : ""));
+      is_best = best.beaten_by(v.fused_cmc1, v.fused_map10);
+      if (is_best) best = {epoch + 1, v.fused_cmc1, v.fused_map10, v.fuse};
+      log(fmt::format("epoch {}/{}: loss {:.4f}; held-out kNN cmc@1 {:.4f} map@10 {:.4f}; re-ranked {:.4f} / "
+                      "{:.4f}; best fusion fuse={} {:.4f} / {:.4f}{}",
+                      epoch + 1, options.epochs, mean_loss, v.knn_cmc1, v.knn_map10, v.reranked_cmc1,
+                      v.reranked_map10, v.fuse, v.fused_cmc1, v.fused_map10, is_best ? "  best" : ""));
+      if (is_best && !options.out.empty()) write_choice(options.out, v, validator->knn_scores().queries, options);
     } else {
       log(fmt::format("epoch {}/{}: loss {:.4f}", epoch + 1, options.epochs, mean_loss));
     }
@@ -329,6 +373,8 @@ RerankerTrainingReport train_reranker(ConcatSiameseImpl& model, const Dataframe&
     }
   }
   model.train();
+  report.best_epoch = best.epoch;
+  report.best_fuse = best.fuse;
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
 }

@@ -40,8 +40,9 @@ struct RerankerTrainingOptions {
   int threads = 0;  // image decoding threads (0 = all cores)
   bool show_progress = false;
   // Without validation: the checkpoint written after every epoch (+ "<out>.state" for --resume).
-  // With validation: the best epoch's weights (by held-out re-ranked CMC@1, then mAP@10); the
-  // last epoch's go to last_reranker_checkpoint_path(out) with its .state.
+  // With validation: the best epoch's weights (by held-out re-ranked CMC@1, then mAP@10, over the
+  // fusion weights tried) and "<out>.json" with that epoch, its fusion weight and scores; the last
+  // epoch's weights go to last_reranker_checkpoint_path(out) with its .state.
   std::string out;
   std::string resume;  // a checkpoint written by this loop; "" = start from epoch 0
   // Decoded training images are kept as tensors up to this size, otherwise decoded every epoch.
@@ -51,7 +52,10 @@ struct RerankerTrainingOptions {
 
 struct RerankerEpochValidation {
   int64_t epoch = 0;  // 1-based
-  double knn_cmc1 = 0, knn_map10 = 0, reranked_cmc1 = 0, reranked_map10 = 0;
+  double knn_cmc1 = 0, knn_map10 = 0;
+  double reranked_cmc1 = 0, reranked_map10 = 0;  // OML's rule (fuse 0)
+  double fuse = 0;                              // the best fusion weight of this epoch
+  double fused_cmc1 = 0, fused_map10 = 0;       // its scores
 };
 
 struct RerankerTrainingReport {
@@ -64,7 +68,11 @@ struct RerankerTrainingReport {
   double seconds = 0.0;
   std::vector<RerankerEpochValidation> validations;
   int64_t best_epoch = 0;  // 1-based; 0 = no validation ran
+  double best_fuse = 0;    // the fusion weight chosen with the best epoch
 };
+
+// The score-fusion weights validation tries (`--post pairwise:...,fuse=w`); 0 is OML's rule.
+const std::vector<double>& validation_fuse_weights();
 
 // Sidecar of a checkpoint with what --resume needs (epochs done, optimizer state); the
 // checkpoint itself stays a plain state dict that OML's ConcatSiamese loads.

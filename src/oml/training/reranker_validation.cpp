@@ -68,13 +68,19 @@ RerankerValidator::RerankerValidator(Dataframe holdout, const Matrix& embeddings
 
 RerankerValidator::~RerankerValidator() = default;
 
-ValidationScores RerankerValidator::reranked_scores(PairwiseModel& model) const {
+std::vector<ValidationScores> RerankerValidator::reranked_scores(PairwiseModel& model,
+                                                                 const std::vector<double>& fuse_weights) const {
   PairScoringOptions scoring;
   scoring.image_size = image_size_;
   scoring.threads = threads_;
-  RetrievalResults lists = knn_lists_;
-  rerank_lists(lists, top_n_, make_image_pair_scorer(model, *df_, scoring));
-  return validator_->score_lists(embeddings_, lists);
+  const auto scores = score_top_blocks(knn_lists_, top_n_, make_image_pair_scorer(model, *df_, scoring));
+  std::vector<ValidationScores> out;
+  for (const double fuse : fuse_weights) {
+    RetrievalResults lists = knn_lists_;
+    merge_scored_blocks(lists, top_n_, scores, fuse);
+    out.push_back(validator_->score_lists(embeddings_, lists));
+  }
+  return out;
 }
 
 }  // namespace oml::training
