@@ -2,12 +2,12 @@
 // classes): neighbours, the held-out label draw, and the training loop that uses both.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "oml/common/errors.h"
 #include "oml/data/dataframe.h"

@@ -98,7 +98,8 @@ double cmc1(const std::string& json_path) {
 // on a few characters retrieves them far better than unseen ones, so kNN pairs mined on its own
 // train characters would be mostly easy positives, unlike what it retrieves at inference; on
 // characters it never saw, the mined pairs look like inference.
-void split_train_labels(const std::string& csv, const std::string& first_half, const std::string& second_half) {
+void split_train_labels(const std::string& csv, const std::string& first_half,
+                        const std::string& second_half) {
   std::ifstream in(csv);
   if (!in) throw std::runtime_error("demo: cannot read " + csv);
   std::string header;
@@ -110,7 +111,8 @@ void split_train_labels(const std::string& csv, const std::string& first_half, c
     const auto first = line.find(',');
     const auto second = line.find(',', first + 1);
     const auto third = line.find(',', second + 1);
-    if (line.compare(second + 1, third - second - 1, "train") == 0) train_labels.insert(std::stoll(line.substr(0, first)));
+    if (line.compare(second + 1, third - second - 1, "train") == 0)
+      train_labels.insert(std::stoll(line.substr(0, first)));
     lines.push_back(line);
   }
   std::set<long long> first_labels;
@@ -191,39 +193,91 @@ void run_demo(const DemoArguments& a) {
   // The validation split is what the table reports, so nothing is chosen on it: the extractor
   // keeps its last epoch and the re-ranker validates on train characters it holds out.
   run_step("2/8 train a " + a.arch + " extractor with triplet loss on half of the train characters",
-           {"train-extractor", "--csv", extractor_csv, "--arch", a.arch, "--size", size, "--no-augment",
-            "--optimizer", "adamw", "--lr", "1e-3", "--n-labels", "16", "--n-instances", "4", "--epochs",
-            std::to_string(a.extractor_epochs), "--val-every", "0", "--seed", "0", "--threads", threads, "--out",
+           {"train-extractor",
+            "--csv",
+            extractor_csv,
+            "--arch",
+            a.arch,
+            "--size",
+            size,
+            "--no-augment",
+            "--optimizer",
+            "adamw",
+            "--lr",
+            "1e-3",
+            "--n-labels",
+            "16",
+            "--n-instances",
+            "4",
+            "--epochs",
+            std::to_string(a.extractor_epochs),
+            "--val-every",
+            "0",
+            "--seed",
+            "0",
+            "--threads",
+            threads,
+            "--out",
             extractor});
   run_step("3/8 extract embeddings of every row",
            {"extract", "--csv", csv, "--weights", extractor, "--arch", a.arch, "--normalise", "--size", size,
             "--threads", threads, "--out", embeddings});
   run_step("3/8 extract embeddings of the re-ranker's rows",
-           {"extract", "--csv", reranker_csv, "--weights", extractor, "--arch", a.arch, "--normalise", "--size",
-            size, "--threads", threads, "--out", reranker_embeddings});
+           {"extract", "--csv", reranker_csv, "--weights", extractor, "--arch", a.arch, "--normalise",
+            "--size", size, "--threads", threads, "--out", reranker_embeddings});
   evaluate("4/8 evaluate plain kNN retrieval", {}, a.out + "/metrics_knn.json");
-  run_step("5/8 train the ConcatSiamese re-ranker on the other half: each row's top-5 neighbours by the "
-           "extractor (kNN pairs), backbone initialised from the extractor",
-           {"train-reranker", "--csv", reranker_csv, "--embeddings", reranker_embeddings, "--weights", extractor,
-            "--arch", a.arch, "--size", size, "--pairs", "knn:top_n=5", "--val-fraction", "0.1", "--optimizer",
-            "adam", "--lr", "1e-3", "--n-labels", "16", "--n-instances", "4", "--epochs",
-            std::to_string(a.reranker_epochs), "--mining", "hard", "--seed", "0", "--threads", threads, "--out",
-            reranker});
+  run_step(
+      "5/8 train the ConcatSiamese re-ranker on the other half: each row's top-5 neighbours by the "
+      "extractor (kNN pairs), backbone initialised from the extractor",
+      {"train-reranker",
+       "--csv",
+       reranker_csv,
+       "--embeddings",
+       reranker_embeddings,
+       "--weights",
+       extractor,
+       "--arch",
+       a.arch,
+       "--size",
+       size,
+       "--pairs",
+       "knn:top_n=5",
+       "--val-fraction",
+       "0.1",
+       "--optimizer",
+       "adam",
+       "--lr",
+       "1e-3",
+       "--n-labels",
+       "16",
+       "--n-instances",
+       "4",
+       "--epochs",
+       std::to_string(a.reranker_epochs),
+       "--mining",
+       "hard",
+       "--seed",
+       "0",
+       "--threads",
+       threads,
+       "--out",
+       reranker});
   const double fuse = read_json(reranker + ".json").at("fuse").get<double>();
   fused = pairwise + ",fuse=" + fmt_number(fuse);
-  evaluate("6/8 evaluate with pairwise re-ranking of the top 5 (OML's rule: the model's score alone)", {pairwise},
-           a.out + "/metrics_pairwise.json");
-  evaluate("6/8 evaluate with pairwise re-ranking fused with the kNN distance (weight chosen on held-out "
-           "train characters)",
-           {fused}, a.out + "/metrics_fused.json");
+  evaluate("6/8 evaluate with pairwise re-ranking of the top 5 (OML's rule: the model's score alone)",
+           {pairwise}, a.out + "/metrics_pairwise.json");
+  evaluate(
+      "6/8 evaluate with pairwise re-ranking fused with the kNN distance (weight chosen on held-out "
+      "train characters)",
+      {fused}, a.out + "/metrics_fused.json");
   evaluate("7/8 evaluate with query expansion", {"qe:n=2,alpha=3"}, a.out + "/metrics_qe.json");
   evaluate("7/8 evaluate with query expansion, then re-ranking", {"qe:n=2,alpha=3", fused},
            a.out + "/metrics_qe_pairwise.json");
   run_step(
       "8/8 report: worst queries before and after re-ranking",
       {"search", "--csv", csv, "--embeddings", embeddings, "--top-k", "10", "--out", a.out + "/knn.csv"});
-  run_step("8/8 report", {"search", "--csv", csv, "--embeddings", embeddings, "--top-k", "10", "--post", fused,
-                          "--out", a.out + "/reranked.csv"});
+  run_step("8/8 report", {"search", "--csv", csv, "--embeddings", embeddings, "--top-k", "10", "--post",
+                          fused, "--out", a.out + "/reranked.csv"});
   run_step("8/8 report",
            {"report", "--csv", csv, "--results", a.out + "/reranked.csv", "--before", a.out + "/knn.csv",
             "--metric", "map", "--k", "5", "--out", a.out + "/report.html"});
@@ -233,7 +287,8 @@ void run_demo(const DemoArguments& a) {
       {"kNN + pairwise, fused (w=" + fmt_number(fuse) + ")", a.out + "/metrics_fused.json"},
       {"kNN + QE (n=2, alpha=3)", a.out + "/metrics_qe.json"},
       {"kNN + QE + pairwise re-ranking", a.out + "/metrics_qe_pairwise.json"}};
-  std::vector<std::pair<std::string, std::string>> rows = {{"kNN (extractor only)", a.out + "/metrics_knn.json"}};
+  std::vector<std::pair<std::string, std::string>> rows = {
+      {"kNN (extractor only)", a.out + "/metrics_knn.json"}};
   rows.insert(rows.end(), variants.begin(), variants.end());
   print_table(rows);
   print_verdicts(a.out + "/metrics_knn.json", variants);

@@ -92,7 +92,8 @@ void run_train_reranker(TrainRerankerOptions options) {
   // Seeds the head's init (and a from-scratch backbone's); loaded weights overwrite the backbone.
   torch::manual_seed(options.training.seed);
   ConcatSiamese model(make_extractor_module(backbone), mlp, options.tta);
-  if (options.training.resume.empty() && !from_scratch) load_extractor_into_siamese(*model, source.weights_path);
+  if (options.training.resume.empty() && !from_scratch)
+    load_extractor_into_siamese(*model, source.weights_path);
   options.training.show_progress = true;
   options.training.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   const auto report = train_reranker(*model, df, embeddings, options.training);
@@ -134,7 +135,7 @@ void add_train_reranker_command(CLI::App& app) {
       ->required();
   command
       ->add_option("--weights", options->weights,
-                    "extractor checkpoint or zoo name the siamese starts from; none = random init")
+                   "extractor checkpoint or zoo name the siamese starts from; none = random init")
       ->required();
   command->add_option("--arch", options->arch,
                       "backbone: vits16|vits8|vitb16|vitb8|vitt16|resnet18|resnet34|resnet50|resnet101|"
@@ -150,7 +151,8 @@ void add_train_reranker_command(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--epochs", training.epochs, "epochs in total (also with --resume)")
       ->capture_default_str();
-  command->add_option("--mining", options->mining, "hard or all (the in-batch PairsMiner)")->capture_default_str();
+  command->add_option("--mining", options->mining, "hard or all (the in-batch PairsMiner)")
+      ->capture_default_str();
   command
       ->add_option("--pairs", options->pairs,
                    "batch (OML: in-batch mining only) or knn[:top_n=N] (also each anchor's top-N train "

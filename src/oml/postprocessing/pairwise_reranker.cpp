@@ -82,15 +82,17 @@ void fuse_block_scores(const std::vector<Neighbor>& block, std::vector<float>& s
   }
 }
 
-void merge_scored_blocks(RetrievalResults& results, int64_t top_n, const std::vector<float>& scores, double fuse,
-                         std::vector<std::vector<Neighbor>>* overrides) {
-  if (!(fuse >= 0 && fuse <= 1)) throw InputError(fmt::format("pairwise: fuse must be in [0, 1], got {}", fuse));
+void merge_scored_blocks(RetrievalResults& results, int64_t top_n, const std::vector<float>& scores,
+                         double fuse, std::vector<std::vector<Neighbor>>* overrides) {
+  if (!(fuse >= 0 && fuse <= 1))
+    throw InputError(fmt::format("pairwise: fuse must be in [0, 1], got {}", fuse));
   if (overrides && overrides->size() != results.lists.size()) overrides->resize(results.lists.size());
   size_t next = 0;
   for (size_t q = 0; q < results.lists.size(); ++q) {
     auto& list = results.lists[q];
     const size_t n = std::min(static_cast<size_t>(top_n), list.size());
-    if (next + n > scores.size()) throw std::logic_error("merge_scored_blocks: fewer scores than block items");
+    if (next + n > scores.size())
+      throw std::logic_error("merge_scored_blocks: fewer scores than block items");
     std::vector<float> block_scores(scores.begin() + static_cast<std::ptrdiff_t>(next),
                                     scores.begin() + static_cast<std::ptrdiff_t>(next + n));
     fuse_block_scores(std::vector<Neighbor>(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(n)),

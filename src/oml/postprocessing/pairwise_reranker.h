@@ -39,8 +39,8 @@ void rerank_lists(RetrievalResults& results, int64_t top_n, const PairScoringFun
 // the scores of every list's first min(top_n, len) items (queries in order), then the merge.
 std::vector<float> score_top_blocks(const RetrievalResults& results, int64_t top_n,
                                     const PairScoringFunction& score);
-void merge_scored_blocks(RetrievalResults& results, int64_t top_n, const std::vector<float>& scores, double fuse,
-                         std::vector<std::vector<Neighbor>>* overrides = nullptr);
+void merge_scored_blocks(RetrievalResults& results, int64_t top_n, const std::vector<float>& scores,
+                         double fuse, std::vector<std::vector<Neighbor>>* overrides = nullptr);
 
 // Where the re-ranker's images come from: rows -> squash(size) tensors, decoded once.
 struct PairScoringOptions {

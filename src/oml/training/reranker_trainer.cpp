@@ -1,14 +1,14 @@
 #include "oml/training/reranker_trainer.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
 
@@ -170,9 +170,12 @@ void write_choice(const std::string& out, const RerankerEpochValidation& v, int6
   json["best_epoch"] = v.epoch;
   json["fuse"] = v.fuse;
   json["top_n"] = options.val_top_n;
-  json["held_out"] = {{"queries", queries},         {"knn_cmc1", v.knn_cmc1},
-                      {"knn_map10", v.knn_map10},   {"reranked_cmc1", v.reranked_cmc1},
-                      {"reranked_map10", v.reranked_map10}, {"fused_cmc1", v.fused_cmc1},
+  json["held_out"] = {{"queries", queries},
+                      {"knn_cmc1", v.knn_cmc1},
+                      {"knn_map10", v.knn_map10},
+                      {"reranked_cmc1", v.reranked_cmc1},
+                      {"reranked_map10", v.reranked_map10},
+                      {"fused_cmc1", v.fused_cmc1},
                       {"fused_map10", v.fused_map10}};
   write_path_atomically(out + ".json", [&](const std::string& tmp) {
     std::ofstream file(tmp);
@@ -188,8 +191,9 @@ struct StepPairs {
   std::vector<float> targets;  // 1 = negative pair
 };
 
-StepPairs collect_step_pairs(const Batch& batch, const std::vector<int64_t>& labels, const std::vector<int64_t>& rows,
-                             const Matrix& embeddings, const RerankerTrainingOptions& options,
+StepPairs collect_step_pairs(const Batch& batch, const std::vector<int64_t>& labels,
+                             const std::vector<int64_t>& rows, const Matrix& embeddings,
+                             const RerankerTrainingOptions& options,
                              const std::vector<std::vector<int64_t>>& neighbours) {
   StepPairs step;
   step.images = batch;
@@ -264,13 +268,14 @@ RerankerTrainingReport train_reranker(ConcatSiameseImpl& model, const Dataframe&
       total += static_cast<int64_t>(neighbours[i].size());
     }
     log(fmt::format("kNN pairs: top {} neighbours of {} train rows, {:.1f}% positive", options.knn_top_n,
-                    train_rows.size(), total ? 100.0 * static_cast<double>(positives) / static_cast<double>(total) : 0.0));
+                    train_rows.size(),
+                    total ? 100.0 * static_cast<double>(positives) / static_cast<double>(total) : 0.0));
   }
   std::unique_ptr<training::RerankerValidator> validator;
   if (!held_labels.empty()) {
     validator = std::make_unique<training::RerankerValidator>(training::holdout_dataframe(df, held_labels),
-                                                              embeddings, options.val_top_n, options.image_size,
-                                                              options.threads);
+                                                              embeddings, options.val_top_n,
+                                                              options.image_size, options.threads);
     const auto& knn = validator->knn_scores();
     log(fmt::format("validation: {} held-out train labels, {} queries; plain kNN cmc@1 {} map@10 {}",
                     held_labels.size(), knn.queries, training::format_score(knn.cmc1),
@@ -303,8 +308,8 @@ RerankerTrainingReport train_reranker(ConcatSiameseImpl& model, const Dataframe&
     images.prepare(image_sets);
     std::optional<ProgressBar> progress;
     if (options.show_progress) {
-      progress.emplace(fmt::format("epoch {}/{}", epoch + 1, options.epochs), static_cast<int64_t>(steps.size()),
-                       "batches");
+      progress.emplace(fmt::format("epoch {}/{}", epoch + 1, options.epochs),
+                       static_cast<int64_t>(steps.size()), "batches");
     }
     double loss_sum = 0.0;
     int64_t epoch_steps = 0;
@@ -359,11 +364,13 @@ RerankerTrainingReport train_reranker(ConcatSiameseImpl& model, const Dataframe&
       report.validations.push_back(v);
       is_best = best.beaten_by(v.fused_cmc1, v.fused_map10);
       if (is_best) best = {epoch + 1, v.fused_cmc1, v.fused_map10, v.fuse};
-      log(fmt::format("epoch {}/{}: loss {:.4f}; held-out kNN cmc@1 {:.4f} map@10 {:.4f}; re-ranked {:.4f} / "
+      log(
+          fmt::format("epoch {}/{}: loss {:.4f}; held-out kNN cmc@1 {:.4f} map@10 {:.4f}; re-ranked {:.4f} / "
                       "{:.4f}; best fusion fuse={} {:.4f} / {:.4f}{}",
                       epoch + 1, options.epochs, mean_loss, v.knn_cmc1, v.knn_map10, v.reranked_cmc1,
                       v.reranked_map10, v.fuse, v.fused_cmc1, v.fused_map10, is_best ? "  best" : ""));
-      if (is_best && !options.out.empty()) write_choice(options.out, v, validator->knn_scores().queries, options);
+      if (is_best && !options.out.empty())
+        write_choice(options.out, v, validator->knn_scores().queries, options);
     } else {
       log(fmt::format("epoch {}/{}: loss {:.4f}", epoch + 1, options.epochs, mean_loss));
     }

@@ -54,8 +54,8 @@ struct RerankerEpochValidation {
   int64_t epoch = 0;  // 1-based
   double knn_cmc1 = 0, knn_map10 = 0;
   double reranked_cmc1 = 0, reranked_map10 = 0;  // OML's rule (fuse 0)
-  double fuse = 0;                              // the best fusion weight of this epoch
-  double fused_cmc1 = 0, fused_map10 = 0;       // its scores
+  double fuse = 0;                               // the best fusion weight of this epoch
+  double fused_cmc1 = 0, fused_map10 = 0;        // its scores
 };
 
 struct RerankerTrainingReport {

@@ -24,8 +24,9 @@ std::vector<int64_t> choose_holdout_labels(const Dataframe& df, double fraction,
   std::vector<int64_t> labels(distinct.begin(), distinct.end());
   const auto held = static_cast<size_t>(std::ceil(fraction * static_cast<double>(labels.size())));
   if (held < 2 || labels.size() - held < 2) {
-    throw InputError(fmt::format("--val-fraction {} holds out {} of {} train labels; each side needs at least 2",
-                                 fraction, held, labels.size()));
+    throw InputError(
+        fmt::format("--val-fraction {} holds out {} of {} train labels; each side needs at least 2", fraction,
+                    held, labels.size()));
   }
   // A partial Fisher-Yates draw with the project's portable generator (no std distributions).
   SplitMix64 random(seed ^ 0x5EED0F4E1D0B7A11ULL);
@@ -54,8 +55,8 @@ Dataframe holdout_dataframe(const Dataframe& df, const std::vector<int64_t>& lab
   return copy;
 }
 
-RerankerValidator::RerankerValidator(Dataframe holdout, const Matrix& embeddings, int64_t top_n, int image_size,
-                                     int threads)
+RerankerValidator::RerankerValidator(Dataframe holdout, const Matrix& embeddings, int64_t top_n,
+                                     int image_size, int threads)
     : df_(std::make_unique<Dataframe>(std::move(holdout))),
       validator_(std::make_unique<RetrievalValidator>(*df_, threads)),
       embeddings_(embeddings),
@@ -68,8 +69,8 @@ RerankerValidator::RerankerValidator(Dataframe holdout, const Matrix& embeddings
 
 RerankerValidator::~RerankerValidator() = default;
 
-std::vector<ValidationScores> RerankerValidator::reranked_scores(PairwiseModel& model,
-                                                                 const std::vector<double>& fuse_weights) const {
+std::vector<ValidationScores> RerankerValidator::reranked_scores(
+    PairwiseModel& model, const std::vector<double>& fuse_weights) const {
   PairScoringOptions scoring;
   scoring.image_size = image_size_;
   scoring.threads = threads_;

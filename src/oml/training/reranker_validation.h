@@ -35,7 +35,8 @@ class RerankerValidator {
   const ValidationScores& knn_scores() const { return knn_scores_; }
   // Re-ranks copies of the kNN lists with `model` (the caller sets eval mode), once per score
   // fusion weight (see rerank_lists; 0 = OML's rule), and scores them. The model runs once.
-  std::vector<ValidationScores> reranked_scores(PairwiseModel& model, const std::vector<double>& fuse_weights) const;
+  std::vector<ValidationScores> reranked_scores(PairwiseModel& model,
+                                                const std::vector<double>& fuse_weights) const;
 
  private:
   std::unique_ptr<Dataframe> df_;
