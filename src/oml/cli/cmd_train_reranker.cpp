@@ -28,6 +28,7 @@ struct TrainRerankerOptions {
   std::string mlp = "100";
   std::string mining = "hard";
   bool tta = false;
+  std::string precision = "fp32";
   RerankerTrainingOptions training;
 };
 
@@ -39,6 +40,7 @@ MiningMode parse_mining(const std::string& text) {
 
 void run_train_reranker(TrainRerankerOptions options) {
   configure_threads(options.training.threads);
+  configure_training_precision(options.precision);
   options.training.mining = parse_mining(options.mining);
   const auto mlp = parse_mlp_dims(options.mlp, "--mlp");
   const Dataframe df = read_dataframe(options.csv, options.root);
@@ -103,6 +105,7 @@ void add_train_reranker_command(CLI::App& app) {
   command->add_flag("--tta", options->tta, "stored for completeness; training always uses one order");
   command->add_option("--threads", training.threads, "model and decoding threads (0 = all cores)")
       ->capture_default_str();
+  add_training_precision_option(command, options->precision);
   command->add_option("--resume", training.resume,
                       "continue from a checkpoint of this command (needs CKPT.state)");
   command->add_option("--out", training.out, "checkpoint .pth, written after every epoch")->required();

@@ -60,4 +60,18 @@ void gelu_exact_kernel(const float* in, float* out, int64_t count) {
   }
 }
 
+void gelu_exact_backward_kernel(const float* in, const float* grad, float* out, int64_t count) {
+  constexpr float kInvSqrt2 = 0.70710678118654752f;
+  constexpr float kInvSqrt2Pi = 0.39894228040143268f;
+  for (int64_t i = 0; i < count; ++i) {
+    const float x = in[i];
+    const float z = x < 0 ? -x * kInvSqrt2 : x * kInvSqrt2;
+    const float half_tail = 0.5f * erfc_non_negative(z);
+    const float cdf = x < 0 ? half_tail : 1.0f - half_tail;
+    // phi(x) = exp(-x^2/2) / sqrt(2 pi), and x^2/2 = z^2.
+    const float pdf = kInvSqrt2Pi * exp_non_positive(-z * z);
+    out[i] = grad[i] * (cdf + x * pdf);
+  }
+}
+
 }  // namespace oml
