@@ -27,11 +27,11 @@ ROWS=$(($(wc -l <"$CSV") - 1))
 # timed part is more than start-up). The reference is OML's example loop (DataLoader, PIL,
 # torchvision, SGD). BENCH_BASELINE_OML=<older oml binary> adds a row of this build against it.
 train_case() {
-  local n_labels=$1 epochs=$2 name=$3 labels steps
+  local n_labels=$1 epochs=$2 name=$3 extra=${4:-} labels steps
   labels=$("$PY" -c "import csv; print(len({r['label'] for r in csv.DictReader(open('$CSV')) if r['split']=='train'}))")
   steps=$((epochs * (labels / n_labels)))
   local args="train-reranker --csv $CSV --embeddings $WORK/E.npy --weights $WORK/s.pth.extractor.pth \
-              --size 64 --n-labels $n_labels --n-instances 2 --epochs $epochs --threads $THREADS"
+              --size 64 --n-labels $n_labels --n-instances 2 --epochs $epochs --threads $THREADS $extra"
   bench/compare.py --name "$name" --repeats "$REPEATS" --threads "$THREADS" --items "$steps" --unit steps \
     --ours "$OML $args --out $WORK/trained.pth" \
     --ref "$PY bench/ref/rerank_ref.py train --csv $CSV --embeddings $WORK/E.npy \
@@ -46,6 +46,11 @@ train_case() {
 if [ "${BENCH_RERANK_TRAIN:-1}" = "1" ]; then
   train_case 2 "${RERANK_TRAIN_EPOCHS:-4}" "train-reranker vits16 64px 2x2 batches (${RERANK_TRAIN_EPOCHS:-4} epochs)"
   train_case 8 1 "train-reranker vits16 64px 1 epoch (8x2 batches)"
+  # Mixed precision where the CPU multiplies bf16 natively (the reference stays float32).
+  if grep -qw avx512_bf16 /proc/cpuinfo; then
+    BENCH_BASELINE_OML="" train_case 2 "${RERANK_TRAIN_EPOCHS:-4}" \
+      "train-reranker vits16 64px 2x2 batches (${RERANK_TRAIN_EPOCHS:-4} epochs) --precision bf16" "--precision bf16"
+  fi
 fi
 
 # Re-ranks the top-5 of every validation query of CSV at SIZE px, first once each to check that both
