@@ -23,15 +23,34 @@ ROWS=$(($(wc -l <"$CSV") - 1))
 [ -f "$WORK/s.pth" ] || "$PY" bench/ref/rerank_ref.py weights "$WORK/s.pth"
 "$PY" -c "import numpy as np; np.save('$WORK/E.npy', np.random.RandomState(0).randn($ROWS, 384).astype('float32'))"
 
-if [ "${BENCH_RERANK_TRAIN:-1}" = "1" ]; then
-  LABELS=$("$PY" -c "import csv; print(len({r['label'] for r in csv.DictReader(open('$CSV')) if r['split']=='train'}))")
-  STEPS=$((LABELS / 8))
-  bench/compare.py --name "train-reranker vits16 64px 1 epoch (8x2 batches)" --repeats "$REPEATS" \
-    --threads "$THREADS" --items "$STEPS" --unit steps \
-    --ours "$OML train-reranker --csv $CSV --embeddings $WORK/E.npy --weights $WORK/s.pth.extractor.pth \
-            --size 64 --n-labels 8 --n-instances 2 --threads $THREADS --out $WORK/trained.pth" \
+# Training: one epoch of 8x2 batches, and the note's loop (2x2 batches, a few epochs so that the
+# timed part is more than start-up). The reference is OML's example loop (DataLoader, PIL,
+# torchvision, SGD). BENCH_BASELINE_OML=<older oml binary> adds a row of this build against it.
+train_case() {
+  local n_labels=$1 epochs=$2 name=$3 extra=${4:-} labels steps
+  labels=$("$PY" -c "import csv; print(len({r['label'] for r in csv.DictReader(open('$CSV')) if r['split']=='train'}))")
+  steps=$((epochs * (labels / n_labels)))
+  local args="train-reranker --csv $CSV --embeddings $WORK/E.npy --weights $WORK/s.pth.extractor.pth \
+              --size 64 --n-labels $n_labels --n-instances 2 --epochs $epochs --threads $THREADS $extra"
+  bench/compare.py --name "$name" --repeats "$REPEATS" --threads "$THREADS" --items "$steps" --unit steps \
+    --ours "$OML $args --out $WORK/trained.pth" \
     --ref "$PY bench/ref/rerank_ref.py train --csv $CSV --embeddings $WORK/E.npy \
-           --weights $WORK/s.pth.extractor.pth --size 64 --n-labels 8 --n-instances 2 --threads $THREADS"
+           --weights $WORK/s.pth.extractor.pth --size 64 --n-labels $n_labels --n-instances 2 \
+           --epochs $epochs --threads $THREADS"
+  if [ -n "${BENCH_BASELINE_OML:-}" ]; then
+    bench/compare.py --name "$name: this build vs $BENCH_BASELINE_OML (both oml.cpp)" --repeats "$REPEATS" \
+      --threads "$THREADS" --items "$steps" --unit steps \
+      --ours "$OML $args --out $WORK/trained.pth" --ref "$BENCH_BASELINE_OML $args --out $WORK/baseline.pth"
+  fi
+}
+if [ "${BENCH_RERANK_TRAIN:-1}" = "1" ]; then
+  train_case 2 "${RERANK_TRAIN_EPOCHS:-4}" "train-reranker vits16 64px 2x2 batches (${RERANK_TRAIN_EPOCHS:-4} epochs)"
+  train_case 8 1 "train-reranker vits16 64px 1 epoch (8x2 batches)"
+  # Mixed precision where the CPU multiplies bf16 natively (the reference stays float32).
+  if grep -qw avx512_bf16 /proc/cpuinfo; then
+    BENCH_BASELINE_OML="" train_case 2 "${RERANK_TRAIN_EPOCHS:-4}" \
+      "train-reranker vits16 64px 2x2 batches (${RERANK_TRAIN_EPOCHS:-4} epochs) --precision bf16" "--precision bf16"
+  fi
 fi
 
 # Re-ranks the top-5 of every validation query of CSV at SIZE px, first once each to check that both
@@ -55,6 +74,8 @@ rerank_case() {
     --ref "$PY bench/ref/rerank_ref.py rerank --csv $csv --embeddings $emb --weights $WORK/s.pth \
            --size $size --top-n 5 --threads $THREADS"
 }
+# BENCH_RERANK_INFER=0 leaves out the re-ranking rows (training rows only).
+[ "${BENCH_RERANK_INFER:-1}" = "1" ] || exit 0
 rerank_case "$CSV" "$WORK/E.npy" 64 "$REPEATS"
 
 # 224 px: the same work at the extractor's native size (448x224 pairs) on a small subset, since a

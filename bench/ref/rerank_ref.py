@@ -2,17 +2,20 @@
 """PyTorch-Python references for bench/cases/rerank.sh (plain PyTorch, no OML install needed).
 
   rerank_ref.py weights OUT.pth [--arch vits16] [--mlp 100]   # random ConcatSiamese + extractor files
-  rerank_ref.py train  --csv F --embeddings E --weights EXT.pth --size 64 --n-labels L --n-instances I
+  rerank_ref.py train  --csv F --embeddings E --weights EXT.pth --size 64 --n-labels L --n-instances I [--epochs N]
   rerank_ref.py rerank --csv F --embeddings E --weights S.pth --size 64 --top-n 5
 
-`train` is the note's loop (BalanceSampler, hard PairsMiner on the precomputed embeddings,
-BCEWithLogits, SGD) for one epoch; `rerank` does what OML 2.x's PairwiseImagesPostprocessor does:
+`train` is the note's loop as OML's example runs it (DataLoader over a PIL/torchvision image
+dataset with a BalanceSampler, hard PairsMiner on the precomputed embeddings, BCEWithLogits, SGD)
+for --epochs epochs; `rerank` does what OML 2.x's PairwiseImagesPostprocessor does:
 top_n by L2, then for every pair both images are read from disk again, squashed, stacked and scored.
 """
 import argparse
 import csv
 import math
 import os
+import sys
+import time
 
 import numpy as np
 import torch
@@ -102,44 +105,95 @@ def squash(size):
     return T.Compose([T.Resize((size, size)), T.ToTensor(), T.Normalize((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))])
 
 
+class ImagesWithEmbeddings(torch.utils.data.Dataset):
+    """OML 2.x's image dataset with precomputed embeddings: every item is read from disk with PIL
+    and transformed by torchvision, as DatasetWithLabels does in a user's training loop."""
+
+    def __init__(self, rows, ids, embeddings, transform):
+        self.rows, self.ids, self.embeddings, self.transform = rows, ids, embeddings, transform
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, i):
+        row = self.rows[self.ids[i]]
+        image = self.transform(Image.open(row["full"]).convert("RGB"))
+        return {"input_tensors": image, "labels": int(row["label"]), "embeddings": self.embeddings[self.ids[i]]}
+
+    def get_labels(self):
+        return np.array([int(self.rows[i]["label"]) for i in self.ids])
+
+
+class BalanceSampler(torch.utils.data.Sampler):
+    """OML's BalanceSampler: an epoch is len(labels) // n_labels batches of n_labels labels (each
+    label at most once per epoch) x n_instances items (drawn with replacement only when a label has
+    fewer items)."""
+
+    def __init__(self, labels, n_labels, n_instances):
+        self.n_labels, self.n_instances = n_labels, n_instances
+        self.by_label = {}
+        for i, label in enumerate(labels):
+            self.by_label.setdefault(int(label), []).append(i)
+
+    def __len__(self):
+        return len(self.by_label) // self.n_labels
+
+    def __iter__(self):
+        labels = list(self.by_label)
+        np.random.shuffle(labels)
+        for b in range(len(self)):
+            batch = []
+            for label in labels[b * self.n_labels:(b + 1) * self.n_labels]:
+                items = self.by_label[label]
+                batch += np.random.choice(items, self.n_instances, replace=len(items) < self.n_instances).tolist()
+            yield batch
+
+
+def hard_pairs(embeddings, labels):
+    """PairsMiner(hard_mining=True) on precomputed embeddings: per anchor its farthest positive and
+    its closest negative, each unordered pair once. Returns ids1, ids2, is_negative."""
+    d = torch.cdist(embeddings, embeddings)
+    same = labels[:, None] == labels[None, :]
+    n = len(labels)
+    pos, neg = set(), set()
+    for a in range(n):
+        dp = torch.where(same[a] & (torch.arange(n) != a), d[a], torch.tensor(-1.0))
+        dn = torch.where(~same[a], d[a], torch.tensor(float("inf")))
+        pos.add(tuple(sorted((a, int(dp.argmax())))))
+        neg.add(tuple(sorted((a, int(dn.argmin())))))
+    pairs = [(p, 0.0) for p in sorted(pos)] + [(p, 1.0) for p in sorted(neg)]
+    return (torch.tensor([p[0][0] for p in pairs]), torch.tensor([p[0][1] for p in pairs]),
+            torch.tensor([p[1] for p in pairs]))
+
+
 def train(args):
+    """The training loop of OML's pairwise-postprocessor example, as a user runs it: a DataLoader
+    over the image dataset with a BalanceSampler, hard pairs mined on the batch's precomputed
+    embeddings, BCEWithLogits on "is negative", SGD."""
     rows = read_df(args.csv)
     emb = torch.from_numpy(np.load(args.embeddings))
     train_ids = [i for i, r in enumerate(rows) if r["split"] == "train"]
     model = ConcatSiamese(args.arch, [args.mlp])
     model.extractor.model.load_state_dict(torch.load(args.weights))
     model.train()
-    opt = torch.optim.SGD(model.parameters(), lr=args.lr)
-    tf = squash(args.size)
-    by_label = {}
-    for i in train_ids:
-        by_label.setdefault(int(rows[i]["label"]), []).append(i)
-    labels = list(by_label)
+    optimizer = torch.optim.SGD(model.parameters(), lr=args.lr)
+    criterion = nn.BCEWithLogitsLoss()
+    dataset = ImagesWithEmbeddings(rows, train_ids, emb, squash(args.size))
+    sampler = BalanceSampler(dataset.get_labels(), args.n_labels, args.n_instances)
+    loader = torch.utils.data.DataLoader(dataset, batch_sampler=sampler, num_workers=args.workers)
     np.random.seed(0)
-    np.random.shuffle(labels)
-    for b in range(len(labels) // args.n_labels):
-        batch = []
-        for label in labels[b * args.n_labels:(b + 1) * args.n_labels]:
-            items = by_label[label]
-            batch += list(np.random.choice(items, args.n_instances, replace=len(items) < args.n_instances))
-        lab = torch.tensor([int(rows[i]["label"]) for i in batch])
-        imgs = torch.stack([tf(Image.open(rows[i]["full"]).convert("RGB")) for i in batch])
-        d = torch.cdist(emb[batch], emb[batch])
-        same = lab[:, None] == lab[None, :]
-        pos, neg = set(), set()
-        for a in range(len(batch)):
-            dp = torch.where(same[a] & (torch.arange(len(batch)) != a), d[a], torch.tensor(-1.0))
-            dn = torch.where(~same[a], d[a], torch.tensor(float("inf")))
-            pos.add(tuple(sorted((a, int(dp.argmax())))))
-            neg.add(tuple(sorted((a, int(dn.argmin())))))
-        pairs = [(p, 0.0) for p in pos] + [(p, 1.0) for p in neg]
-        i1 = torch.tensor([p[0][0] for p in pairs])
-        i2 = torch.tensor([p[0][1] for p in pairs])
-        target = torch.tensor([p[1] for p in pairs])
-        loss = F.binary_cross_entropy_with_logits(model(imgs[i1], imgs[i2]), target)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+    start, steps = time.perf_counter(), 0
+    for _ in range(args.epochs):
+        for batch in loader:
+            ids1, ids2, is_negative = hard_pairs(batch["embeddings"], batch["labels"])
+            x1, x2 = batch["input_tensors"][ids1], batch["input_tensors"][ids2]
+            loss = criterion(model(x1, x2), is_negative)
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+            steps += 1
+    seconds = time.perf_counter() - start
+    print(f"trained {steps} steps, {seconds:.1f} s ({steps / seconds:.2f} steps/s)", file=sys.stderr)
 
 
 def rerank(args):
@@ -210,6 +264,8 @@ def main():
     p.add_argument("--n-labels", type=int, default=8)
     p.add_argument("--n-instances", type=int, default=2)
     p.add_argument("--lr", type=float, default=1e-6)
+    p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--workers", type=int, default=0, help="train: DataLoader worker processes (0 = OML's example)")
     p.add_argument("--rankings", help="rerank: write query_row,rank,gallery_row of the re-ranked top-n; same-rankings: ours")
     p.add_argument("--threads", type=int, default=os.cpu_count())
     args = p.parse_args()

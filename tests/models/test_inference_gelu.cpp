@@ -40,14 +40,15 @@ TEST(InferenceGelu, WithoutGradMatchesTorchGeluAndReusesTheInput) {
   EXPECT_LT((result - expected).abs().max().item<float>(), 3e-6);
 }
 
-TEST(InferenceGelu, TrainingFallsBackToTorchWithGradients) {
+TEST(InferenceGelu, TrainingGradientsMatchTorchGelu) {
   const auto x = torch::linspace(-4, 4, 101).requires_grad_(true);
   const auto y = gelu_exact(x * 1.0);
   y.sum().backward();
   const auto reference = x.detach().clone().requires_grad_(true);
   torch::gelu(reference).sum().backward();
-  EXPECT_TRUE(torch::allclose(x.grad(), reference.grad()));
-  EXPECT_TRUE(torch::allclose(y.detach(), torch::gelu(x.detach())));
+  // The vectorised kernels are accurate to ~2e-7 absolute (derivatives near 0 at x ~ -0.75).
+  EXPECT_TRUE(torch::allclose(x.grad(), reference.grad(), 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(y.detach(), torch::gelu(x.detach()), 1e-5, 1e-6));
 }
 
 TEST(InferenceGelu, NonContiguousAndDoubleInputsAreLeftToTorch) {

@@ -49,7 +49,7 @@ TEST(InferenceLinear, OneRowLeavesTheBiasUntouched) {
   EXPECT_TRUE(torch::equal(second, first));
 }
 
-TEST(InferenceLinear, TrainingKeepsAutogradThroughTorch) {
+TEST(InferenceLinear, TrainingGradientsMatchTorchLinear) {
   const auto x = torch::randn({5, 8}, torch::requires_grad());
   const auto weight = torch::randn({3, 8}, torch::requires_grad());
   const auto bias = torch::randn({3}, torch::requires_grad());

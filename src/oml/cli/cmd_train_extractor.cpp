@@ -18,6 +18,7 @@ struct TrainExtractorArgs {
   std::string optimizer = "adamw";
   std::string schedule = "cosine";
   std::string best_by = "map5";
+  std::string precision = "fp32";
   bool no_normalise = false;
   bool no_augment = false;
   bool quiet = false;
@@ -53,6 +54,7 @@ void run_raw_pixel_baseline(const TrainExtractorArgs& args) {
 
 void run(TrainExtractorArgs& args) {
   configure_threads(args.options.threads);
+  configure_training_precision(args.precision);
   if (!args.baseline.empty()) {
     run_raw_pixel_baseline(args);
     return;
@@ -128,6 +130,7 @@ void add_train_extractor_command(CLI::App& app) {
   cmd->add_option("--seed", o.seed, "Seed of initialisation, batches and augmentation")
       ->capture_default_str();
   cmd->add_option("--threads", o.threads, "Threads (0 = all cores)")->capture_default_str();
+  add_training_precision_option(cmd, args->precision);
   cmd->add_flag("--resume", o.resume, "Continue from OUT.state.json after its last finished epoch");
   cmd->add_option("--val-every", o.val_every, "Validate every N epochs and after the last (0 = never)")
       ->capture_default_str();

@@ -29,6 +29,7 @@ struct TrainRerankerOptions {
   std::string mining = "hard";
   std::string pairs = "batch";
   bool tta = false;
+  std::string precision = "fp32";
   RerankerTrainingOptions training;
 };
 
@@ -69,6 +70,7 @@ void parse_pairs(const std::string& text, RerankerTrainingOptions& training) {
 
 void run_train_reranker(TrainRerankerOptions options) {
   configure_threads(options.training.threads);
+  configure_training_precision(options.precision);
   options.training.mining = parse_mining(options.mining);
   parse_pairs(options.pairs, options.training);
   const auto mlp = parse_mlp_dims(options.mlp, "--mlp");
@@ -169,6 +171,7 @@ void add_train_reranker_command(CLI::App& app) {
   command->add_flag("--tta", options->tta, "stored for completeness; training always uses one order");
   command->add_option("--threads", training.threads, "model and decoding threads (0 = all cores)")
       ->capture_default_str();
+  add_training_precision_option(command, options->precision);
   command->add_option("--resume", training.resume,
                       "continue from a checkpoint of this command (needs CKPT.state)");
   command->add_option("--out", training.out, "checkpoint .pth, written after every epoch")->required();

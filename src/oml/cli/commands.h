@@ -25,4 +25,10 @@ void add_unimplemented_command(CLI::App& app, const std::string& name, const std
 // Applies --threads (0 = all cores) to libtorch's intra-op pool and OpenMP.
 void configure_threads(int threads);
 
+// --precision of the training commands: fp32 (default) or bf16, mixed precision in the ViT's linear
+// layers (bf16 GEMM inputs, fp32 accumulation and master weights; models/training_linear.h).
+void add_training_precision_option(CLI::App* command, std::string& precision);
+// Applies it; on a CPU without native bf16 arithmetic it says so and trains in fp32.
+void configure_training_precision(const std::string& precision);
+
 }  // namespace oml::cli

@@ -3,12 +3,13 @@
 #include <ATen/Parallel.h>
 
 #include "oml/models/gelu_kernel.h"
+#include "oml/models/training_gelu.h"
 
 namespace oml {
 
 torch::Tensor gelu_exact(torch::Tensor x) {
-  const bool plain = !torch::GradMode::is_enabled() || !x.requires_grad();
-  if (!plain || x.scalar_type() != torch::kFloat || !x.device().is_cpu() || !x.is_contiguous()) {
+  if (torch::GradMode::is_enabled() && x.requires_grad()) return gelu_exact_with_grad(x);
+  if (x.scalar_type() != torch::kFloat || !x.device().is_cpu() || !x.is_contiguous()) {
     return torch::gelu(x);
   }
   float* data = x.data_ptr<float>();

@@ -1,11 +1,7 @@
 #include "oml/models/inference_linear.h"
 
-#include <ATen/Parallel.h>
-#include <omp.h>
-#include <oneapi/dnnl/dnnl.h>
-
-#include <stdexcept>
-#include <string>
+#include "oml/models/dnnl_gemm.h"
+#include "oml/models/training_linear.h"
 
 namespace oml {
 namespace {
@@ -22,9 +18,9 @@ bool is_plain_float(const torch::Tensor& t) {
 }  // namespace
 
 torch::Tensor linear_forward(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
-  if (needs_autograd(x, weight, bias) || !is_plain_float(x) || !is_plain_float(weight) ||
-      !weight.is_contiguous() || x.dim() < 1 || weight.dim() != 2 || x.size(-1) != weight.size(1) ||
-      x.numel() == 0 ||
+  if (needs_autograd(x, weight, bias)) return linear_with_grad(x, weight, bias);
+  if (!is_plain_float(x) || !is_plain_float(weight) || !weight.is_contiguous() || x.dim() < 1 ||
+      weight.dim() != 2 || x.size(-1) != weight.size(1) || x.numel() == 0 ||
       (bias.defined() &&
        (!is_plain_float(bias) || !bias.is_contiguous() || bias.numel() != weight.size(0)))) {
     return torch::linear(x, weight, bias);
@@ -41,15 +37,8 @@ torch::Tensor linear_forward(const torch::Tensor& x, const torch::Tensor& weight
     out.copy_(bias.expand({count, out_features}));
     beta = 1.0f;
   }
-  // oneDNN's OpenMP kernels take the calling thread's OpenMP setting; keep it at libtorch's.
-  const int threads = at::get_num_threads();
-  if (omp_get_max_threads() != threads) omp_set_num_threads(threads);
-  const dnnl_status_t status =
-      dnnl_sgemm('N', 'T', count, out_features, in_features, 1.0f, rows.data_ptr<float>(), in_features,
-                 weight.data_ptr<float>(), in_features, beta, out.data_ptr<float>(), out_features);
-  if (status != dnnl_success) {
-    throw std::runtime_error("oneDNN sgemm failed with status " + std::to_string(static_cast<int>(status)));
-  }
+  dnnl_sgemm_row_major('N', 'T', count, out_features, in_features, rows.data_ptr<float>(), in_features,
+                       weight.data_ptr<float>(), in_features, beta, out.data_ptr<float>(), out_features);
   std::vector<int64_t> sizes = x.sizes().vec();
   sizes.back() = out_features;
   return out.view(sizes);

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "oml/common/errors.h"
+#include "oml/models/batched_matmul.h"
 #include "oml/models/checkpoint.h"
 #include "oml/models/inference_gelu.h"
 #include "oml/models/inference_linear.h"
@@ -39,8 +40,8 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
   const auto q = qkv[0];
   const auto k = qkv[1];
   const auto v = qkv[2];
-  const auto attention = torch::softmax(torch::matmul(q, k.transpose(-2, -1)) * scale_, -1);
-  const auto mixed = torch::matmul(attention, v).transpose(1, 2).reshape({batch, tokens, dim});
+  const auto attention = torch::softmax(batched_matmul(q, k.transpose(-2, -1), scale_), -1);
+  const auto mixed = batched_matmul(attention, v).transpose(1, 2).reshape({batch, tokens, dim});
   return run_linear(proj_, mixed);
 }
 
@@ -57,8 +58,8 @@ torch::Tensor AttentionImpl::forward_first_token(const torch::Tensor& x) {
   const auto kv = linear_forward(x, weight.narrow(0, dim, 2 * dim), bias.narrow(0, dim, 2 * dim))
                       .reshape({batch, tokens, 2, heads_, head_dim})
                       .permute({2, 0, 3, 1, 4});
-  const auto attention = torch::softmax(torch::matmul(q, kv[0].transpose(-2, -1)) * scale_, -1);
-  const auto mixed = torch::matmul(attention, kv[1]).transpose(1, 2).reshape({batch, 1, dim});
+  const auto attention = torch::softmax(batched_matmul(q, kv[0].transpose(-2, -1), scale_), -1);
+  const auto mixed = batched_matmul(attention, kv[1]).transpose(1, 2).reshape({batch, 1, dim});
   return run_linear(proj_, mixed);
 }
 
