@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config clang-format
-  libtorch-dev libopenblas0-openmp libdnnl-dev
+  libtorch-dev libopenblas0-openmp liblapack-dev libdnnl-dev
   libopencv-core-dev libopencv-imgcodecs-dev libopencv-imgproc-dev libjpeg62-turbo-dev
   libcsv-dev libhnswlib-dev libgloo-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev

@@ -53,16 +53,22 @@ TEST(FnmrAtFmr, StreamingEqualsDenseOverallAndPerCategory) {
   galleries.rows = problem.num_galleries();
 
   std::vector<std::vector<float>> pos(4), neg(4);
-  for_each_distance_tile(queries, galleries, [&](const DistanceTile& t) {
-    for (int64_t q = t.q_begin; q < t.q_end; ++q) {
-      for (int64_t g = t.g_begin; g < t.g_end; ++g) {
-        if (problem.is_ignored(q, g)) continue;
-        auto& bucket = problem.query_labels[q] == problem.gallery_labels[g] ? pos : neg;
-        bucket[0].push_back(t.row(q)[g - t.g_begin]);
-        bucket[1 + problem.query_categories[q]].push_back(t.row(q)[g - t.g_begin]);
-      }
-    }
-  });
+  // One worker: the visitor appends to shared vectors.
+  TileOptions one_worker;
+  one_worker.threads = 1;
+  for_each_distance_tile(
+      queries, galleries,
+      [&](const DistanceTile& t) {
+        for (int64_t q = t.q_begin; q < t.q_end; ++q) {
+          for (int64_t g = t.g_begin; g < t.g_end; ++g) {
+            if (problem.is_ignored(q, g)) continue;
+            auto& bucket = problem.query_labels[q] == problem.gallery_labels[g] ? pos : neg;
+            bucket[0].push_back(t.row(q)[g - t.g_begin]);
+            bucket[1 + problem.query_categories[q]].push_back(t.row(q)[g - t.g_begin]);
+          }
+        }
+      },
+      one_worker);
   const std::vector<double> fmrs{0.0, 0.01, 0.1, 0.333, 0.5, 0.9, 1.0};
   const auto streamed = streaming_fnmr_at_fmr(queries, galleries, problem, fmrs, true, TileOptions{7, 13, 2});
   ASSERT_EQ(streamed.size(), 4u);
@@ -100,6 +106,27 @@ TEST(Pcf, OmlGoldens) {
   const auto b = principal_component_fraction(doubled, all_rows(300), {0.5, 0.9});
   EXPECT_NEAR(*b[0], 0.25, 1e-12);
   EXPECT_NEAR(*b[1], 0.45, 1e-12);
+}
+
+// Fewer rows than dimensions decomposes the n×n Gram matrix instead of the D×D scatter; repeating
+// every row k times scales the scatter by k (same fractions) and, with kn > D, takes the D×D path.
+TEST(Pcf, GramPathEqualsScatterPath) {
+  for (const auto& [n, dim] : {std::pair<int64_t, int64_t>{12, 40}, {1100, 1200}}) {
+    const Matrix x = random_matrix(n, dim, 5);
+    Matrix repeated;
+    repeated.rows = 2 * n;
+    repeated.cols = dim;
+    repeated.values.resize(static_cast<size_t>(2 * n * dim));
+    for (int64_t r = 0; r < 2 * n; ++r) std::copy(x.row(r % n), x.row(r % n) + dim, repeated.row(r));
+    const std::vector<double> ratios{0.1, 0.5, 0.9, 0.99};
+    const auto gram_path = principal_component_fraction(x, all_rows(n), ratios);
+    const auto scatter_path = principal_component_fraction(repeated, all_rows(2 * n), ratios);
+    for (size_t i = 0; i < ratios.size(); ++i) {
+      ASSERT_TRUE(gram_path[i] && scatter_path[i]);
+      EXPECT_EQ(*gram_path[i], *scatter_path[i]) << n << "x" << dim << " ratio " << ratios[i];
+    }
+    EXPECT_GT(*gram_path[2], *gram_path[0]);
+  }
 }
 
 TEST(Pcf, UndefinedForFewRowsOrNoVariance) {
