@@ -2,11 +2,14 @@
 """Reference for bench/cases/extract.sh: `oml extract` done in plain PyTorch-Python.
 
   --prepare DIR      writes DIR/images/*.jpg (crops of real images found on this machine),
-                     DIR/df.csv and DIR/vits16.pth (a random-init vits16 state dict)
-  --csv F --weights W --size S --threads T --out E.npy
+                     DIR/df.csv, DIR/vits16.pth (a random-init vits16 state dict) and
+                     DIR/resnet50.pth (a random-init torchvision resnet50 state dict)
+  --csv F --weights W --size S --threads T [--arch vits16|resnet50] --out E.npy
                      PIL decode + torchvision Resize((S,S)) + ToTensor + Normalize in a DataLoader
-                     with T workers (0 when T == 1), the spec's ViT (tests/fixtures/make_vit_reference.py)
-                     with T torch threads, no_grad, batch 32; writes float32 [N, 384] .npy
+                     with T workers (0 when T == 1), then with T torch threads, no_grad, batch 32:
+                     vits16 = the spec's ViT (tests/fixtures/make_vit_reference.py), [N, 384];
+                     resnet50 = torchvision's resnet50 with fc removed, as OML's ResnetExtractor
+                     builds it for resnet50_imagenet1k_v1 (average pooling), [N, 2048]
   --compare A.npy B.npy   prints the max abs difference and the minimum row cosine similarity
 """
 import argparse
@@ -55,6 +58,22 @@ def prepare(out_dir, count=320):
     model = ref.ViT(**ref.VITS16)
     ref.randomise(model, 1)
     torch.save(model.state_dict(), os.path.join(out_dir, "vits16.pth"))
+    import torchvision
+    torch.manual_seed(0)
+    torch.save(torchvision.models.resnet50(weights=None).state_dict(), os.path.join(out_dir, "resnet50.pth"))
+
+
+def make_model(arch, weights):
+    if arch == "resnet50":
+        import torchvision
+        model = torchvision.models.resnet50(weights=None)
+        state = torch.load(weights)
+        model.fc = torch.nn.Identity()
+        model.load_state_dict({k: v for k, v in state.items() if not k.startswith("fc.")})
+        return model.eval()
+    model = ref.ViT(**ref.VITS16).eval()
+    model.load_state_dict(torch.load(weights))
+    return model
 
 
 class CsvImages(torch.utils.data.Dataset):
@@ -77,8 +96,7 @@ class CsvImages(torch.utils.data.Dataset):
 
 def extract(args):
     torch.set_num_threads(args.threads)
-    model = ref.ViT(**ref.VITS16).eval()
-    model.load_state_dict(torch.load(args.weights))
+    model = make_model(args.arch, args.weights)
     workers = args.threads if args.threads > 1 else 0
     loader = torch.utils.data.DataLoader(CsvImages(args.csv, args.size), batch_size=32, shuffle=False,
                                          num_workers=workers)
@@ -102,6 +120,7 @@ def main():
     parser.add_argument("--csv")
     parser.add_argument("--weights")
     parser.add_argument("--size", type=int, default=224)
+    parser.add_argument("--arch", default="vits16", choices=["vits16", "resnet50"])
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--out")
     args = parser.parse_args()
