@@ -132,6 +132,7 @@ TEST_F(PairwiseImagesTest, PostprocessorEntryLoadsWeightsAndReranks) {
   options.set("arch", "vitt16");
   options.set("tta", "0");
   options.set("batch", "4");
+  options.set("fuse", "0");
   auto step = entry.make(options);  // mlp read from the checkpoint
   EXPECT_EQ(step->name(), "pairwise");
 

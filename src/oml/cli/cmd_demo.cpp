@@ -25,12 +25,12 @@ namespace {
 
 struct DemoArguments {
   std::string out = "demo-out";
-  int classes = 300;
+  int classes = 600;
   int fonts = 12;
   int image_size = 32;
   int first_stage_size = 16;
   std::string arch = "resnet18";
-  int reranker_epochs = 12;
+  int reranker_epochs = 10;
   int threads = 0;
 };
 
