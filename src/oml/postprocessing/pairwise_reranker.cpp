@@ -71,10 +71,11 @@ std::vector<float> score_top_blocks(const RetrievalResults& results, int64_t top
   return scores;
 }
 
-void fuse_block_scores(const std::vector<Neighbor>& block, std::vector<float>& scores, double fuse) {
+// `block` holds scores.size() items: the list's first ones, still in retrieval order.
+void fuse_block_scores(const Neighbor* block, std::vector<float>& scores, double fuse) {
   if (fuse == 0) return;
   float largest = 0.0f;
-  for (const Neighbor& item : block) largest = std::max(largest, item.distance);
+  for (size_t i = 0; i < scores.size(); ++i) largest = std::max(largest, block[i].distance);
   const auto w = static_cast<float>(fuse);
   for (size_t i = 0; i < scores.size(); ++i) {
     const float relative = largest > 0 ? block[i].distance / largest : 0.0f;
@@ -95,8 +96,7 @@ void merge_scored_blocks(RetrievalResults& results, int64_t top_n, const std::ve
       throw std::logic_error("merge_scored_blocks: fewer scores than block items");
     std::vector<float> block_scores(scores.begin() + static_cast<std::ptrdiff_t>(next),
                                     scores.begin() + static_cast<std::ptrdiff_t>(next + n));
-    fuse_block_scores(std::vector<Neighbor>(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(n)),
-                      block_scores, fuse);
+    fuse_block_scores(list.data(), block_scores, fuse);
     merge_reranked_block(list, block_scores);
     next += n;
     if (overrides) record_overrides((*overrides)[q], std::vector<Neighbor>(list.begin(), list.begin() + n));

@@ -114,12 +114,17 @@ class TrainImageCache {
 };
 
 // What a validating run remembers of its best epoch across --resume.
+// The held-out ranking of epochs and of fusion weights alike: CMC@1, then mAP@10 on ties.
+bool scores_beat(double cmc1, double map10, double best_cmc1, double best_map10) {
+  return cmc1 > best_cmc1 || (cmc1 == best_cmc1 && map10 > best_map10);
+}
+
 struct BestEpoch {
   int64_t epoch = 0;
   double cmc1 = -1, map10 = -1;
   double fuse = 0;
   bool beaten_by(double cmc1_value, double map10_value) const {
-    return cmc1_value > cmc1 || (cmc1_value == cmc1 && map10_value > map10);
+    return scores_beat(cmc1_value, map10_value, cmc1, map10);
   }
 };
 
@@ -349,13 +354,14 @@ RerankerTrainingReport train_reranker(ConcatSiameseImpl& model, const Dataframe&
       v.epoch = epoch + 1;
       v.knn_cmc1 = knn.cmc1.value_or(0);
       v.knn_map10 = knn.map10.value_or(0);
+      // validation_fuse_weights() starts with 0, OML's own rule.
       v.reranked_cmc1 = scores[0].cmc1.value_or(0);
       v.reranked_map10 = scores[0].map10.value_or(0);
       v.fused_cmc1 = -1;
       for (size_t i = 0; i < weights.size(); ++i) {
         const double c = scores[i].cmc1.value_or(0);
         const double m = scores[i].map10.value_or(0);
-        if (c > v.fused_cmc1 || (c == v.fused_cmc1 && m > v.fused_map10)) {
+        if (scores_beat(c, m, v.fused_cmc1, v.fused_map10)) {
           v.fuse = weights[i];
           v.fused_cmc1 = c;
           v.fused_map10 = m;
@@ -369,8 +375,7 @@ RerankerTrainingReport train_reranker(ConcatSiameseImpl& model, const Dataframe&
                       "{:.4f}; best fusion fuse={} {:.4f} / {:.4f}{}",
                       epoch + 1, options.epochs, mean_loss, v.knn_cmc1, v.knn_map10, v.reranked_cmc1,
                       v.reranked_map10, v.fuse, v.fused_cmc1, v.fused_map10, is_best ? "  best" : ""));
-      if (is_best && !options.out.empty())
-        write_choice(options.out, v, validator->knn_scores().queries, options);
+      if (is_best && !options.out.empty()) write_choice(options.out, v, knn.queries, options);
     } else {
       log(fmt::format("epoch {}/{}: loss {:.4f}", epoch + 1, options.epochs, mean_loss));
     }
