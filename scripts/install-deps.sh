@@ -5,6 +5,8 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config clang-format
+  # make fuzz: clang with libFuzzer and the sanitizer runtimes, LLVM OpenMP for clang builds
+  clang libclang-rt-14-dev libomp-14-dev
   libtorch-dev libopenblas0-openmp liblapack-dev libdnnl-dev
   libopencv-core-dev libopencv-imgcodecs-dev libopencv-imgproc-dev libjpeg62-turbo-dev
   libcsv-dev libhnswlib-dev libgloo-dev

@@ -65,6 +65,7 @@ void add_emoji(CLI::App& dataset) {
   command->add_option(
       "--cache-dir", options->cache_dir,
       "Where the npm packages are kept (default $XDG_CACHE_HOME/oml.cpp or ~/.cache/oml.cpp)");
+  add_max_image_pixels_option(command, options->image_limits);
   command->callback([options] { print_summary(datasets::build_emoji_dataset(*options), options->out_dir); });
 }
 

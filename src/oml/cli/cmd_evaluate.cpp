@@ -19,6 +19,7 @@ struct EvaluateOptions {
   std::vector<std::string> post;
   MetricsConfig metrics;
   IndexOptions index;
+  ImageLimits image_limits;  // read by the pairwise re-ranker
 };
 
 void run_evaluate(const EvaluateOptions& options) {
@@ -32,7 +33,7 @@ void run_evaluate(const EvaluateOptions& options) {
   IndexOptions index = options.index;
   index.show_progress = true;
   RetrievalResults results = retrieve(inputs.queries, inputs.galleries, inputs.problem, k, index);
-  const FinalDistances final_distances = run_postprocessing(steps, results, inputs, k, index.threads);
+  const FinalDistances final_distances = run_postprocessing(steps, results, inputs, k, index.threads, options.image_limits);
   TileOptions tiles;
   tiles.threads = index.threads;
   tiles.progress_label = "fnmr@fmr";
@@ -78,6 +79,7 @@ void add_evaluate_command(CLI::App& app) {
   command->add_option("--post", options->post, "Postprocessor, applied in the order given (repeatable)");
   command->add_option("--json", options->json, "Write OML's metric dictionary as JSON");
   add_index_options(*command, options->index);
+  add_max_image_pixels_option(command, options->image_limits);
   command->callback([options] { run_evaluate(*options); });
 }
 

@@ -30,6 +30,7 @@ struct ExtractOptions {
   int threads = 0;
   bool crop_bboxes = false;
   std::string precision = "fp32";
+  ImageLimits image_limits;
   std::string out;
 };
 
@@ -76,7 +77,7 @@ void run_extract(const ExtractOptions& options) {
     items.push_back({row.image_path, options.crop_bboxes ? row.bbox : std::nullopt, df.where(row.row)});
   }
   ImageBatchLoader loader(std::move(items), transform, static_cast<size_t>(options.batch_size),
-                          decode_threads);
+                          decode_threads, options.image_limits);
 
   Matrix embeddings;
   embeddings.rows = static_cast<int64_t>(df.rows.size());
@@ -127,6 +128,7 @@ void add_extract_command(CLI::App& app) {
                     "crop to the CSV's x_1,x_2,y_1,y_2 boxes first (OML's extract ignores them)");
   command->add_option("--precision", options->precision, "fp32 or bf16 (faster, approximate)")
       ->capture_default_str();
+  add_max_image_pixels_option(command, options->image_limits);
   command->add_option("--out", options->out, "output .npy, float32 [rows, dim]")->required();
   command->callback([options] { run_extract(*options); });
 }

@@ -55,6 +55,7 @@ void add_report_command(CLI::App& app) {
   command->add_option("--metric", args->metric, "metric ranking the queries: cmc|precision|map")
       ->capture_default_str();
   command->add_option("--k", args->options.k, "k of the metric")->capture_default_str();
+  add_max_image_pixels_option(command, args->options.image_limits);
   command->add_option("--out", args->out, "HTML file to write")->required();
   command->callback([args] { run_report(*args); });
 }

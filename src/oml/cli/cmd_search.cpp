@@ -19,6 +19,7 @@ struct SearchOptions {
   int64_t top_k = 10;
   std::vector<std::string> post;
   IndexOptions index;
+  ImageLimits image_limits;  // read by the pairwise re-ranker
 };
 
 void write_results_csv(const std::string& path, const RetrievalResults& results, int64_t top_k) {
@@ -49,7 +50,7 @@ void run_search(const SearchOptions& options) {
   IndexOptions index = options.index;
   index.show_progress = true;
   RetrievalResults results = retrieve(inputs.queries, inputs.galleries, inputs.problem, k, index);
-  run_postprocessing(steps, results, inputs, k, index.threads);
+  run_postprocessing(steps, results, inputs, k, index.threads, options.image_limits);
   write_results_csv(options.out, results, options.top_k);
 }
 
@@ -66,6 +67,7 @@ void add_search_command(CLI::App& app) {
   command->add_option("--post", options->post, "Postprocessor, applied in the order given (repeatable)");
   command->add_option("--out", options->out, "Output CSV: query_row,rank,gallery_row,distance")->required();
   add_index_options(*command, options->index);
+  add_max_image_pixels_option(command, options->image_limits);
   command->callback([options] { run_search(*options); });
 }
 

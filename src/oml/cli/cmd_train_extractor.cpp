@@ -43,7 +43,8 @@ void run_raw_pixel_baseline(const TrainExtractorArgs& args) {
     throw InputError("--baseline: expected raw-pixels, got '" + args.baseline + "'");
   const auto& o = args.options;
   const auto scores =
-      training::evaluate_raw_pixel_baseline(o.csv_path, o.root, o.size, o.threads, args.baseline_npy);
+      training::evaluate_raw_pixel_baseline(o.csv_path, o.root, o.size, o.threads, args.baseline_npy,
+                                            o.image_limits);
   for (const auto& warning : scores.warnings) std::fprintf(stderr, "%s\n", warning.c_str());
   std::printf("raw pixels %dx%d (%lld queries): CMC@1 %s, CMC@5 %s, mAP@5 %s, mAP@10 %s\n", o.size, o.size,
               static_cast<long long>(scores.queries), training::format_score(scores.cmc1).c_str(),
@@ -151,6 +152,7 @@ void add_train_extractor_command(CLI::App& app) {
                   "Instead of training: score the raw-pixel baseline (raw-pixels) on the validation split");
   cmd->add_option("--baseline-npy", args->baseline_npy,
                   "With --baseline: also write those embeddings as .npy");
+  add_max_image_pixels_option(cmd, o.image_limits);
   cmd->callback([args] { run(*args); });
 }
 

@@ -174,6 +174,7 @@ void add_train_reranker_command(CLI::App& app) {
   add_training_precision_option(command, options->precision);
   command->add_option("--resume", training.resume,
                       "continue from a checkpoint of this command (needs CKPT.state)");
+  add_max_image_pixels_option(command, training.image_limits);
   command->add_option("--out", training.out, "checkpoint .pth, written after every epoch")->required();
   command->callback([options] { run_train_reranker(*options); });
 }

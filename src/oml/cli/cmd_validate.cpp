@@ -18,6 +18,7 @@ struct ValidateOptions {
   std::string csv;
   std::string root;
   bool check_images = false;
+  ImageLimits image_limits;
 };
 
 struct DatasetSummary {
@@ -42,12 +43,12 @@ DatasetSummary summarise(const Dataframe& df) {
 }
 
 // Decodes every existing image as the engine will (spec §2.1); returns the failures' messages.
-std::vector<std::string> find_undecodable_images(const Dataframe& df) {
+std::vector<std::string> find_undecodable_images(const Dataframe& df, const ImageLimits& limits) {
   std::vector<std::string> failures;
   ProgressBar progress("checking images", static_cast<int64_t>(df.rows.size()), "images");
   for (const DataframeRow& row : df.rows) {
     try {
-      read_image_rgb(row.image_path);
+      read_image_rgb(row.image_path, limits);
     } catch (const InputError& e) {
       failures.push_back(df.where(row.row) + ": column 'path': " + e.what());
     }
@@ -84,7 +85,7 @@ void run_validate(const ValidateOptions& options) {
   const DatasetSummary summary = summarise(df);
   const auto missing = static_cast<int64_t>(rows_with_missing_image(df).size());
   std::vector<std::string> undecodable;
-  if (options.check_images && missing == 0) undecodable = find_undecodable_images(df);
+  if (options.check_images && missing == 0) undecodable = find_undecodable_images(df, options.image_limits);
   print_summary(df, summary, missing,
                 options.check_images && missing == 0
                     ? std::optional<int64_t>(static_cast<int64_t>(undecodable.size()))
@@ -111,6 +112,7 @@ void add_validate_command(CLI::App& app) {
                       "Directory the CSV paths are relative to (default: the CSV's)");
   command->add_flag("--check-images", options->check_images,
                     "Also decode every image as extract/train will (slower)");
+  add_max_image_pixels_option(command, options->image_limits);
   command->callback([options] { run_validate(*options); });
 }
 

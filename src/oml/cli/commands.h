@@ -2,6 +2,8 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "oml/data/image_limits.h"
+
 // One function per subcommand; each lives in its own cmd_<name>.cpp and adds the subcommand with
 // its options and a callback that does the work. Callbacks report bad input by throwing
 // oml::InputError (exit 2).
@@ -21,6 +23,10 @@ void add_zoo_command(CLI::App& app);
 // Registers a subcommand of the CLI contract that is not built yet: it accepts any arguments and
 // fails with exit code 2 saying so.
 void add_unimplemented_command(CLI::App& app, const std::string& name, const std::string& description);
+
+// --max-image-pixels N: Pillow's MAX_IMAGE_PIXELS for every image the command reads (warn above N,
+// refuse above 2N, 0 = no limit), stored in `limits`, which the command passes down as plain data.
+void add_max_image_pixels_option(CLI::App* command, ImageLimits& limits);
 
 // Applies --threads (0 = all cores) to libtorch's intra-op pool and OpenMP.
 void configure_threads(int threads);

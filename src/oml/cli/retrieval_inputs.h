@@ -34,7 +34,9 @@ void add_index_options(CLI::App& command, IndexOptions& options);
 
 // The seam between retrieval and metrics/output: applies the --post steps in order to the
 // per-query lists (spec §10-15) and returns every pair's final distance for fnmr@fmr.
+// `image_limits` guards the images the pairwise re-ranker reads (--max-image-pixels).
 FinalDistances run_postprocessing(const std::vector<PostprocessorSpec>& steps, RetrievalResults& results,
-                                  const RetrievalInputs& inputs, int64_t list_length, int threads);
+                                  const RetrievalInputs& inputs, int64_t list_length, int threads,
+                                  const ImageLimits& image_limits);
 
 }  // namespace oml::cli

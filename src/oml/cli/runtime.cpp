@@ -16,6 +16,15 @@ void add_unimplemented_command(CLI::App& app, const std::string& name, const std
   command->callback([name] { throw NotImplementedError("oml " + name + " is not implemented yet"); });
 }
 
+void add_max_image_pixels_option(CLI::App* command, ImageLimits& limits) {
+  command
+      ->add_option("--max-image-pixels", limits.max_pixels,
+                   "Pillow's decompression-bomb limit: warn above N pixels, refuse images above 2N "
+                   "(0 = no limit)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+}
+
 void configure_threads(int threads) {
   if (threads < 0)
     throw InputError("--threads: expected a number >= 0 (0 = all cores), got " + std::to_string(threads));

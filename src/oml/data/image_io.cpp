@@ -6,11 +6,13 @@
 #include <csetjmp>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
 #include "oml/common/errors.h"
 #include "oml/common/file_bytes.h"
+#include "oml/data/image_header.h"
 
 // jpeglib.h needs <cstdio> first and is a C header.
 extern "C" {
@@ -60,6 +62,7 @@ void jpeg_message(j_common_ptr cinfo, int level) {
 }
 
 struct JpegRaw {
+  bool over_limit = false;  // refused after the header: width and height are set, samples empty
   int width = 0;
   int height = 0;
   int components = 0;  // 1 gray, 3 RGB, 4 CMYK (as stored: Adobe-inverted)
@@ -68,7 +71,9 @@ struct JpegRaw {
 
 // Returns false with `error` filled on failure. Only trivially destructible locals live between
 // setjmp and a possible longjmp, so the jump skips no destructor.
-bool decode_jpeg_samples(const std::vector<uint8_t>& bytes, JpegRaw* out, std::string* error) {
+// Images above twice `max_pixels` (when > 0) stop after the header with out->over_limit set.
+bool decode_jpeg_samples(const std::vector<uint8_t>& bytes, int64_t max_pixels, JpegRaw* out,
+                         std::string* error) {
   jpeg_decompress_struct cinfo;
   JpegErrorState state;
   state.truncated = false;
@@ -84,6 +89,15 @@ bool decode_jpeg_samples(const std::vector<uint8_t>& bytes, JpegRaw* out, std::s
   jpeg_create_decompress(&cinfo);
   jpeg_mem_src(&cinfo, bytes.data(), static_cast<unsigned long>(bytes.size()));
   jpeg_read_header(&cinfo, TRUE);
+  // The pixel limit is judged on the header's size, before libjpeg allocates anything for pixels.
+  const uint64_t header_pixels = static_cast<uint64_t>(cinfo.image_width) * cinfo.image_height;
+  if (max_pixels > 0 && header_pixels > 2 * static_cast<uint64_t>(max_pixels)) {
+    out->over_limit = true;
+    out->width = static_cast<int>(cinfo.image_width);
+    out->height = static_cast<int>(cinfo.image_height);
+    jpeg_destroy_decompress(&cinfo);
+    return true;
+  }
   // PIL's modes by component count: L, RGB, CMYK; libjpeg's defaults (ISLOW IDCT, fancy
   // upsampling) are what PIL uses too.
   switch (cinfo.num_components) {
@@ -132,12 +146,15 @@ uint8_t opencv_cmyk_channel(uint8_t stored_ink, uint8_t stored_black) {
 
 enum class CmykRule { kPil, kOpenCv };
 
-ImageRGB8 decode_jpeg(const std::vector<uint8_t>& bytes, const std::string& name, CmykRule cmyk_rule) {
+ImageRGB8 decode_jpeg(const std::vector<uint8_t>& bytes, const std::string& name, CmykRule cmyk_rule,
+                      const ImageLimits& limits) {
   JpegRaw raw;
   std::string error;
-  if (!decode_jpeg_samples(bytes, &raw, &error)) {
+  if (!decode_jpeg_samples(bytes, limits.max_pixels, &raw, &error)) {
     throw InputError(fmt::format("{}: cannot decode JPEG image: {}", name, error));
   }
+  // Throws for an image stopped at its header; warns for one between 1x and 2x the limit.
+  check_image_pixels(raw.width, raw.height, limits, name);
   ImageRGB8 image;
   image.width = raw.width;
   image.height = raw.height;
@@ -229,6 +246,19 @@ void reject_gif(const std::vector<uint8_t>& bytes, const std::string& name) {
   }
 }
 
+// Decodes a non-JPEG image after the pixel limit has judged its header's size. Formats whose header
+// read_image_dimensions does not know (and a decoded size that differs from the header's) are
+// judged on the decoded size: OpenCV's own cap (2^30 pixels) bounds that allocation.
+cv::Mat imdecode_limited(const std::vector<uint8_t>& bytes, const std::string& name, const ImageLimits& limits) {
+  const std::optional<ImageDimensions> header = read_image_dimensions(bytes.data(), bytes.size());
+  if (header) check_image_pixels(header->width, header->height, limits, name);
+  cv::Mat mat = imdecode_unchanged(bytes, name);
+  if (!header || header->width != mat.cols || header->height != mat.rows) {
+    check_image_pixels(mat.cols, mat.rows, limits, name);
+  }
+  return mat;
+}
+
 std::vector<uint8_t> read_image_bytes(const std::string& path) {
   BinaryFile file(path, "image file");
   std::vector<uint8_t> bytes(static_cast<size_t>(file.size()));
@@ -238,29 +268,33 @@ std::vector<uint8_t> read_image_bytes(const std::string& path) {
 
 }  // namespace
 
-ImageRGB8 decode_image_rgb(const std::vector<uint8_t>& bytes, const std::string& name) {
+ImageRGB8 decode_image_rgb(const std::vector<uint8_t>& bytes, const std::string& name,
+                           const ImageLimits& limits) {
   if (bytes.empty()) throw InputError(fmt::format("{}: image file is empty", name));
-  if (is_jpeg(bytes)) return decode_jpeg(bytes, name, CmykRule::kPil);
+  if (is_jpeg(bytes)) return decode_jpeg(bytes, name, CmykRule::kPil, limits);
   reject_gif(bytes, name);
-  return from_opencv(imdecode_unchanged(bytes, name), is_png_16bit_gray(bytes), name);
+  return from_opencv(imdecode_limited(bytes, name, limits), is_png_16bit_gray(bytes), name);
 }
 
-ImageRGB8 read_image_rgb(const std::string& path) { return decode_image_rgb(read_image_bytes(path), path); }
+ImageRGB8 read_image_rgb(const std::string& path, const ImageLimits& limits) {
+  return decode_image_rgb(read_image_bytes(path), path, limits);
+}
 
-ImageRGB8 decode_image_rgb_cv2(const std::vector<uint8_t>& bytes, const std::string& name) {
+ImageRGB8 decode_image_rgb_cv2(const std::vector<uint8_t>& bytes, const std::string& name,
+                               const ImageLimits& limits) {
   if (bytes.empty()) throw InputError(fmt::format("{}: image file is empty", name));
   // libjpeg gives OpenCV's bytes here too, and unlike OpenCV it reports truncation.
-  if (is_jpeg(bytes)) return decode_jpeg(bytes, name, CmykRule::kOpenCv);
+  if (is_jpeg(bytes)) return decode_jpeg(bytes, name, CmykRule::kOpenCv, limits);
   reject_gif(bytes, name);
-  const cv::Mat mat = imdecode_unchanged(bytes, name);
+  const cv::Mat mat = imdecode_limited(bytes, name, limits);
   if (mat.depth() != CV_8U) {
     throw InputError(fmt::format("{}: 16-bit images are not supported by the albu (cv2) recipes", name));
   }
   return from_opencv(mat, false, name);
 }
 
-ImageRGB8 read_image_rgb_cv2(const std::string& path) {
-  return decode_image_rgb_cv2(read_image_bytes(path), path);
+ImageRGB8 read_image_rgb_cv2(const std::string& path, const ImageLimits& limits) {
+  return decode_image_rgb_cv2(read_image_bytes(path), path, limits);
 }
 
 }  // namespace oml

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "oml/data/image.h"
+#include "oml/data/image_limits.h"
 
 namespace oml {
 
@@ -14,16 +15,22 @@ namespace oml {
 // everything else through OpenCV's imdecode with IMREAD_UNCHANGED.
 // Throws InputError naming the path when the file is missing, empty, truncated, not an image or
 // in a format OpenCV cannot decode (GIF).
-ImageRGB8 read_image_rgb(const std::string& path);
+// `limits` is Pillow's decompression-bomb guard (image_limits.h): the size is judged from the
+// header, so an image above twice the limit is refused before its pixels are allocated.
+ImageRGB8 read_image_rgb(const std::string& path, const ImageLimits& limits = {});
 
-// Same as read_image_rgb on bytes already in memory; `name` only appears in error messages.
-ImageRGB8 decode_image_rgb(const std::vector<uint8_t>& bytes, const std::string& name);
+// Same as read_image_rgb on bytes already in memory; `name` only appears in messages.
+ImageRGB8 decode_image_rgb(const std::vector<uint8_t>& bytes, const std::string& name,
+                           const ImageLimits& limits = {});
 
 // OML's cv2 reader, used by the albu recipes (spec §2.5, *to verify*): OpenCV's imdecode with
 // IMREAD_UNCHANGED then BGR->RGB. Same bytes as read_image_rgb except CMYK JPEG, which gets
 // OpenCV's conversion R = k - ((255 - c) * k >> 8) on the stored samples. Ours, where OML fails or
 // is silent: gray is replicated, 16-bit images and truncated JPEGs are InputErrors.
-ImageRGB8 read_image_rgb_cv2(const std::string& path);
-ImageRGB8 decode_image_rgb_cv2(const std::vector<uint8_t>& bytes, const std::string& name);
+// The pixel limit applies as in read_image_rgb: cv2 itself has no such guard, but one setting
+// governs every image read of a run.
+ImageRGB8 read_image_rgb_cv2(const std::string& path, const ImageLimits& limits = {});
+ImageRGB8 decode_image_rgb_cv2(const std::vector<uint8_t>& bytes, const std::string& name,
+                               const ImageLimits& limits = {});
 
 }  // namespace oml

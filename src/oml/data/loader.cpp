@@ -9,9 +9,10 @@
 namespace oml {
 
 ImageBatchLoader::ImageBatchLoader(std::vector<ImageLoadItem> items, TransformSpec spec, size_t batch_size,
-                                   size_t num_threads)
+                                   size_t num_threads, ImageLimits limits)
     : items_(std::move(items)),
       spec_(spec),
+      limits_(std::move(limits)),
       batch_size_(batch_size == 0
                       ? throw std::invalid_argument("ImageBatchLoader: batch_size must be positive")
                       : batch_size),
@@ -23,7 +24,7 @@ ImageBatchLoader::ImageBatchLoader(std::vector<ImageLoadItem> items, TransformSp
 ImageTensorCHW ImageBatchLoader::load(size_t index) const {
   const ImageLoadItem& item = items_[index];
   try {
-    return load_transformed(item.path, item.box, spec_);
+    return load_transformed(item.path, item.box, spec_, limits_);
   } catch (const InputError& e) {
     if (item.where.empty()) throw;
     throw InputError(fmt::format("{}: {}", item.where, e.what()));

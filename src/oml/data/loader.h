@@ -158,8 +158,9 @@ struct ImageBatch {
 // are held in memory. Errors are InputError naming `where` and the path.
 class ImageBatchLoader {
  public:
+  // `limits`: the pixel limit of every decode and crop (image_limits.h).
   ImageBatchLoader(std::vector<ImageLoadItem> items, TransformSpec spec, size_t batch_size,
-                   size_t num_threads);
+                   size_t num_threads, ImageLimits limits = {});
 
   // The next batch, or nullopt after the last one.
   std::optional<ImageBatch> next();
@@ -171,6 +172,7 @@ class ImageBatchLoader {
 
   std::vector<ImageLoadItem> items_;
   TransformSpec spec_;
+  ImageLimits limits_;
   size_t batch_size_;
   size_t delivered_ = 0;
   OrderedPrefetcher<ImageTensorCHW> prefetcher_;  // last: its threads read the members above

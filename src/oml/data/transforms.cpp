@@ -65,7 +65,7 @@ std::string TransformSpec::describe() const {
   return fmt::format("hypvit({},{})", size, crop_size);
 }
 
-ImageRGB8 crop_pil(const ImageRGB8& image, const BoundingBox& box) {
+ImageRGB8 crop_pil(const ImageRGB8& image, const BoundingBox& box, const ImageLimits& limits) {
   const int64_t width = box.x2 - box.x1;
   const int64_t height = box.y2 - box.y1;
   if (width <= 0 || height <= 0) {
@@ -78,6 +78,8 @@ ImageRGB8 crop_pil(const ImageRGB8& image, const BoundingBox& box) {
   if (width > (1 << 16) || height > (1 << 16)) {
     throw InputError(fmt::format("bounding box {}x{} is larger than 65536 pixels on a side", width, height));
   }
+  // Pillow's Image.crop applies the decompression-bomb check to the box's size too.
+  check_image_pixels(width, height, limits, "crop to the bounding box");
   return window(image, box.y1, box.x1, static_cast<int>(height), static_cast<int>(width));
 }
 
@@ -172,11 +174,12 @@ ImageTensorCHW apply_transform(const ImageRGB8& image, const TransformSpec& spec
 }
 
 ImageTensorCHW load_transformed(const std::string& path, const std::optional<BoundingBox>& box,
-                                const TransformSpec& spec) {
-  ImageRGB8 image = spec.kind == TransformKind::kAlbu ? read_image_rgb_cv2(path) : read_image_rgb(path);
+                                const TransformSpec& spec, const ImageLimits& limits) {
+  ImageRGB8 image =
+      spec.kind == TransformKind::kAlbu ? read_image_rgb_cv2(path, limits) : read_image_rgb(path, limits);
   if (box) {
     try {
-      image = crop_pil(image, *box);
+      image = crop_pil(image, *box, limits);
     } catch (const InputError& e) {
       throw InputError(fmt::format("{}: {}", path, e.what()));
     }

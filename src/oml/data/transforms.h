@@ -5,6 +5,7 @@
 
 #include "oml/data/dataframe.h"  // BoundingBox
 #include "oml/data/image.h"
+#include "oml/data/image_limits.h"
 #include "oml/data/resample.h"
 
 namespace oml {
@@ -40,8 +41,9 @@ constexpr std::array<double, 3> kImageNetMean = {0.485, 0.456, 0.406};
 constexpr std::array<double, 3> kImageNetStd = {0.229, 0.224, 0.225};
 
 // PIL Image.crop(box): output exactly (x2-x1) x (y2-y1), area outside the image black (spec §2.2).
-// Throws InputError for an empty or inverted box.
-ImageRGB8 crop_pil(const ImageRGB8& image, const BoundingBox& box);
+// Throws InputError for an empty or inverted box, and for a box above the pixel limit (Pillow's
+// crop applies its decompression-bomb check to the box).
+ImageRGB8 crop_pil(const ImageRGB8& image, const BoundingBox& box, const ImageLimits& limits = {});
 
 // torchvision Resize(size) with an int: the shorter side becomes `size`, the longer one
 // trunc(size * long / short); returned unchanged when already that size.
@@ -69,8 +71,8 @@ ImageTensorCHW to_albu_normalized_tensor(const ImageRGB8& image,
 ImageTensorCHW apply_transform(const ImageRGB8& image, const TransformSpec& spec);
 
 // Decode (read_image_rgb; read_image_rgb_cv2 for kAlbu), crop to `box` if given (crop then resize),
-// transform.
+// transform. `limits` guards the decode and the crop.
 ImageTensorCHW load_transformed(const std::string& path, const std::optional<BoundingBox>& box,
-                                const TransformSpec& spec);
+                                const TransformSpec& spec, const ImageLimits& limits = {});
 
 }  // namespace oml

@@ -81,11 +81,13 @@ struct KeptEmoji {
 // Produces the pictures of the chosen vendors, at the output size, from sheets and SVGs.
 class VendorPictures {
  public:
-  VendorPictures(const std::vector<VendorPackage>& packages, int size) : packages_(packages), size_(size) {
+  VendorPictures(const std::vector<VendorPackage>& packages, int size, ImageLimits limits)
+      : packages_(packages), size_(size), limits_(std::move(limits)) {
     for (const VendorPackage& package : packages) {
       sheets_.emplace_back(
           package.vendor.artwork == EmojiArtwork::kDatasourceSheet
-              ? std::make_unique<EmojiSheet>(package.directory + "/package/" + package.vendor.sheet_path())
+              ? std::make_unique<EmojiSheet>(package.directory + "/package/" + package.vendor.sheet_path(),
+                                             limits_)
               : nullptr);
     }
   }
@@ -94,13 +96,15 @@ class VendorPictures {
     const cv::Mat bgra = sheets_[vendor]
                              ? sheets_[vendor]->cell(source.sheet_x, source.sheet_y)
                              : rasterise_svg(source.svg_path, packages_[vendor].directory + "/raster-" +
-                                                                  std::to_string(kEmojiSourceSize));
+                                                                  std::to_string(kEmojiSourceSize),
+                                               limits_);
     return emoji_on_white(bgra, size_);
   }
 
  private:
   const std::vector<VendorPackage>& packages_;
   int size_;
+  ImageLimits limits_;
   std::vector<std::unique_ptr<EmojiSheet>> sheets_;
 };
 
@@ -153,7 +157,7 @@ DatasetSummary build_emoji_dataset(const EmojiOptions& options) {
   for (size_t i = 0; i < catalogue.size(); ++i) {
     if (catalogue[i].vendor_count() >= options.min_vendors) candidates.push_back(i);
   }
-  const VendorPictures pictures(packages, options.size);
+  const VendorPictures pictures(packages, options.size, options.image_limits);
 
   // Pictures are written as soon as an emoji qualifies, so memory holds one emoji's worth (plus
   // the sheets). A picture identical to another emoji's picture from the same vendor (flags of

@@ -7,6 +7,8 @@
 #include <opencv2/imgproc.hpp>
 
 #include "oml/common/errors.h"
+#include "oml/common/file_bytes.h"
+#include "oml/data/image_header.h"
 #include "oml/common/subprocess.h"
 #include "oml/data/resample.h"
 
@@ -18,8 +20,20 @@ namespace {
 
 constexpr int kSheetCell = kEmojiSourceSize + 2;
 
-cv::Mat read_bgra(const std::string& path) {
-  cv::Mat image = cv::imread(path, cv::IMREAD_UNCHANGED);
+cv::Mat read_bgra(const std::string& path, const ImageLimits& limits) {
+  const std::string bytes = read_file_bytes(path, "PNG image");
+  const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
+  // Judged on the header before OpenCV allocates the pixels (Pillow's rule, as for dataset images).
+  if (const auto dimensions = read_image_dimensions(data, bytes.size())) {
+    check_image_pixels(dimensions->width, dimensions->height, limits, path);
+  }
+  cv::Mat image;
+  try {
+    image = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<uint8_t*>(data)),
+                         cv::IMREAD_UNCHANGED);
+  } catch (const cv::Exception& e) {
+    throw InputError(path + ": cannot decode as an 8-bit PNG: " + e.what());
+  }
   if (image.empty() || image.depth() != CV_8U) throw InputError(path + ": cannot decode as an 8-bit PNG");
   if (image.channels() == 4) return image;
   cv::Mat bgra;
@@ -29,7 +43,8 @@ cv::Mat read_bgra(const std::string& path) {
 
 }  // namespace
 
-EmojiSheet::EmojiSheet(const std::string& path) : path_(path), pixels_(read_bgra(path)) {
+EmojiSheet::EmojiSheet(const std::string& path, const ImageLimits& limits)
+    : path_(path), pixels_(read_bgra(path, limits)) {
   if (pixels_.cols % kSheetCell != 0 || pixels_.rows % kSheetCell != 0) {
     throw InputError(path + ": " + std::to_string(pixels_.cols) + "x" + std::to_string(pixels_.rows) +
                      " is not a grid of " + std::to_string(kSheetCell) + " px cells (a 64 px emoji sheet)");
@@ -46,9 +61,9 @@ cv::Mat EmojiSheet::cell(int sheet_x, int sheet_y) const {
       cv::Rect(sheet_x * kSheetCell + 1, sheet_y * kSheetCell + 1, kEmojiSourceSize, kEmojiSourceSize));
 }
 
-cv::Mat rasterise_svg(const std::string& svg_path, const std::string& raster_cache_dir) {
+cv::Mat rasterise_svg(const std::string& svg_path, const std::string& raster_cache_dir, const ImageLimits& limits) {
   const std::string png = raster_cache_dir + "/" + fs::path(svg_path).stem().string() + ".png";
-  if (fs::exists(png)) return read_bgra(png);
+  if (fs::exists(png)) return read_bgra(png, limits);
   std::error_code error;
   fs::create_directories(raster_cache_dir, error);
   if (error) throw InputError("cannot create " + raster_cache_dir + ": " + error.message());
@@ -63,7 +78,7 @@ cv::Mat rasterise_svg(const std::string& svg_path, const std::string& raster_cac
     throw InputError(svg_path + ": rsvg-convert failed (exit status " + std::to_string(status) + ")");
   }
   fs::rename(temporary, png);
-  return read_bgra(png);
+  return read_bgra(png, limits);
 }
 
 std::optional<ImageRGB8> emoji_on_white(const cv::Mat& bgra, int size) {

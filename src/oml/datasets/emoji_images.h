@@ -4,6 +4,7 @@
 #include <string>
 
 #include "oml/data/image.h"
+#include "oml/data/image_limits.h"
 
 namespace oml::datasets {
 
@@ -14,8 +15,9 @@ constexpr int kEmojiSourceSize = 64;
 // A vendor's 64 px sprite sheet from emoji-datasource, decoded once (BGRA).
 class EmojiSheet {
  public:
-  // Throws InputError naming the file when it cannot be decoded or is not a 64 px RGBA sheet.
-  explicit EmojiSheet(const std::string& path);
+  // Throws InputError naming the file when it cannot be decoded, is above the pixel limit (the
+  // sheets come from downloaded npm packages) or is not a 64 px RGBA sheet.
+  EmojiSheet(const std::string& path, const ImageLimits& limits);
 
   // The picture at (sheet_x, sheet_y): each 64 px cell sits inside a 1 px transparent border, so
   // it starts at (x * 66 + 1, y * 66 + 1). Throws InputError for a cell outside the sheet.
@@ -27,8 +29,9 @@ class EmojiSheet {
 };
 
 // Rasterises an SVG to kEmojiSourceSize x kEmojiSourceSize BGRA with rsvg-convert (librsvg),
-// keeping the PNG in `raster_cache_dir` so later runs skip the conversion.
-cv::Mat rasterise_svg(const std::string& svg_path, const std::string& raster_cache_dir);
+// keeping the PNG in `raster_cache_dir` so later runs skip the conversion. A cached PNG is read
+// under `limits` (the cache directory may hold anything by then).
+cv::Mat rasterise_svg(const std::string& svg_path, const std::string& raster_cache_dir, const ImageLimits& limits);
 
 // Composites a BGRA picture over white (alpha-weighted, rounded) into RGB and resizes it to
 // size x size with Pillow's antialiased bicubic filter when the size differs. Empty when the

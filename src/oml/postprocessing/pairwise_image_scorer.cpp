@@ -29,11 +29,11 @@ size_t resolve_threads(int threads) {
   return threads > 0 ? static_cast<size_t>(threads) : std::max(1u, std::thread::hardware_concurrency());
 }
 
-ImageRGB8 load_squashed(const Dataframe& df, int64_t row, int size) {
+ImageRGB8 load_squashed(const Dataframe& df, int64_t row, int size, const ImageLimits& limits) {
   const auto& item = df.rows.at(static_cast<size_t>(row));
   try {
     // The re-ranker reads full images: OML's pairwise pipeline ignores boxes (spec §2.2).
-    return resize_pillow(read_image_rgb(item.image_path), size, size, ResampleFilter::kBilinear);
+    return resize_pillow(read_image_rgb(item.image_path, limits), size, size, ResampleFilter::kBilinear);
   } catch (const InputError& e) {
     throw InputError(fmt::format("{}: {}", df.where(row), e.what()));
   }
@@ -55,7 +55,7 @@ ImageCache fill_cache(ImageCache previous, const std::set<int64_t>& rows, const 
   previous.clear();
   const size_t threads = resolve_threads(options.threads);
   OrderedPrefetcher<ImageRGB8> loader(
-      missing.size(), [&](size_t i) { return load_squashed(df, missing[i], options.image_size); }, threads,
+      missing.size(), [&](size_t i) { return load_squashed(df, missing[i], options.image_size, options.image_limits); }, threads,
       4 * threads);
   for (const int64_t row : missing) cache.emplace(row, *loader.next());
   return cache;

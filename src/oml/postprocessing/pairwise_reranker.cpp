@@ -173,6 +173,7 @@ void PairwiseReranker::process(RetrievalResults& results, const PostprocessingCo
   if (!context.dataframe) throw std::logic_error("pairwise re-ranking needs the dataframe to read images");
   PairScoringOptions scoring = options_.scoring;
   scoring.threads = context.threads;
+  scoring.image_limits = context.image_limits;
   scoring.batch_size =
       pairs_per_forward(*model_->siamese->extractor(), scoring.image_size, scoring.batch_size);
   scoring.show_progress = context.show_progress;

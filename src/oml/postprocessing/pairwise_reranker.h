@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "oml/data/image_limits.h"
 #include "oml/postprocessing/pipeline.h"
 #include "oml/postprocessing/postprocessor.h"
 #include "oml/retrieval/retrieval_results.h"
@@ -51,6 +52,7 @@ struct PairScoringOptions {
   // Upper bound on the cached squashed images (uint8); beyond it queries are processed in chunks
   // and an image needed by two chunks is decoded twice.
   int64_t cache_bytes = int64_t{4} << 30;
+  ImageLimits image_limits;  // --max-image-pixels of the command (set from the context)
 };
 
 // Scores pairs with `model.predict` in no-grad batches. Every image is read from `dataframe`

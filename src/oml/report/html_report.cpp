@@ -142,7 +142,7 @@ void write_html_report(const std::string& out_path, const Dataframe& df, const R
   std::vector<int64_t> shown = worst_queries(ranking_values, options.worst);
   while (!shown.empty() && !eligible[static_cast<size_t>(shown.back())]) shown.pop_back();
 
-  ThumbnailCache thumbnails(options.thumbnail_side);
+  ThumbnailCache thumbnails(options.thumbnail_side, options.image_limits);
   write_file_atomically(out_path, [&](std::ostream& out) {
     out << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" << escape_html(options.title)
         << "</title>" << kStyle << kLoadCheck << "</head><body>\n<h1>" << escape_html(options.title) << "</h1>\n"

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "oml/data/dataframe.h"
+#include "oml/data/image_limits.h"
 #include "oml/metrics/retrieval_metrics.h"
 #include "oml/retrieval/retrieval_problem.h"
 #include "oml/retrieval/retrieval_results.h"
@@ -25,6 +26,7 @@ struct ReportOptions {
   int64_t k = 5;             // metric@k used for the summary and the ranking of queries
   int thumbnail_side = 112;  // px
   std::string title = "oml.cpp retrieval report";
+  ImageLimits image_limits;  // --max-image-pixels, for the thumbnails
 };
 
 // Writes a self-contained HTML page (thumbnails embedded as data URIs): summary metrics of each

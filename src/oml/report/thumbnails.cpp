@@ -56,7 +56,7 @@ std::string base64_encode(const std::string& bytes) {
 const std::string& ThumbnailCache::data_uri(const std::string& image_path) {
   const auto found = uris_.find(image_path);
   if (found != uris_.end()) return found->second;
-  ImageRGB8 image = read_image_rgb(image_path);
+  ImageRGB8 image = read_image_rgb(image_path, limits_);
   const int longest = std::max(image.width, image.height);
   if (longest > max_side_) {
     const int width = std::max(1, image.width * max_side_ / longest);

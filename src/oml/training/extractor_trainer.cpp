@@ -305,7 +305,7 @@ TrainingSummary train_extractor(const ExtractorTrainingOptions& options) {
     log(fmt::format("nothing to do: {} epochs already done (raise --epochs to continue)", state.epochs_done));
   }
 
-  DecodedImageCache cache(df, /*crop_boxes=*/true, options.image_cache_bytes);
+  DecodedImageCache cache(df, /*crop_boxes=*/true, options.image_cache_bytes, options.image_limits);
   // One preparation thread keeps well ahead of the model (about 0.5 ms per 64 px image against
   // tens of ms of training); more threads only compete with libtorch's pool for the cores.
   constexpr int loader_threads = 1;
@@ -402,11 +402,12 @@ TrainingSummary train_extractor(const ExtractorTrainingOptions& options) {
 }
 
 ValidationScores evaluate_raw_pixel_baseline(const std::string& csv_path, const std::string& root, int size,
-                                             int threads, const std::string& npy_out) {
+                                             int threads, const std::string& npy_out,
+                                             const ImageLimits& image_limits) {
   const Dataframe df = read_dataframe(csv_path, root);
   require_image_files(df);
   const RetrievalValidator validator(df, threads);
-  DecodedImageCache cache(df, /*crop_boxes=*/true, 0);
+  DecodedImageCache cache(df, /*crop_boxes=*/true, 0, image_limits);
   // The .npy is a first stage for train-reranker, whose miners read the train rows: every row gets
   // its vector (validation alone needs only the validation rows).
   std::vector<int64_t> rows = validator.rows_to_embed();

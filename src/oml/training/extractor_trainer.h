@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "oml/data/image_limits.h"
 #include "oml/models/vit_config.h"
 #include "oml/training/augmentations.h"
 #include "oml/training/losses.h"
@@ -59,6 +60,7 @@ struct ExtractorTrainingOptions {
   int64_t eval_batch_size = 128;
   AugmentationOptions augmentation;
   size_t image_cache_bytes = size_t{2} << 30;
+  ImageLimits image_limits;  // --max-image-pixels
 
   bool show_progress = true;
   // Receives one line per event (epoch summary, validation, checkpoint); default prints to stdout.
@@ -95,6 +97,7 @@ TrainingSummary train_extractor(const ExtractorTrainingOptions& options);
 // The raw-pixel baseline on the validation split: squash(size) pixels as embeddings.
 // Writes them as .npy (one row per CSV row, train rows zero) when `npy_out` is not empty.
 ValidationScores evaluate_raw_pixel_baseline(const std::string& csv_path, const std::string& root, int size,
-                                             int threads, const std::string& npy_out);
+                                             int threads, const std::string& npy_out,
+                                             const ImageLimits& image_limits = {});
 
 }  // namespace oml::training

@@ -49,8 +49,12 @@ uint64_t epoch_seed(uint64_t seed, int64_t epoch) {
 class TrainImageCache {
  public:
   TrainImageCache(const Dataframe& df, const std::vector<int64_t>& train_rows, int size, int threads,
-                  int64_t cache_bytes)
-      : df_(df), train_rows_(train_rows), spec_(TransformSpec::squash(size)), threads_(threads) {
+                  int64_t cache_bytes, ImageLimits limits)
+      : df_(df),
+        train_rows_(train_rows),
+        spec_(TransformSpec::squash(size)),
+        limits_(std::move(limits)),
+        threads_(threads) {
     const int64_t image_bytes = 3LL * size * size * static_cast<int64_t>(sizeof(float));
     capacity_ = static_cast<size_t>(std::max<int64_t>(1, cache_bytes / image_bytes));
     images_.resize(train_rows.size());
@@ -82,7 +86,7 @@ class TrainImageCache {
         [&](size_t i) {
           const auto& row = df_.rows[static_cast<size_t>(train_rows_[missing[i]])];
           try {
-            return load_transformed(row.image_path, row.bbox, spec_);
+            return load_transformed(row.image_path, row.bbox, spec_, limits_);
           } catch (const InputError& e) {
             throw InputError(fmt::format("{}: {}", df_.where(row.row), e.what()));
           }
@@ -107,6 +111,7 @@ class TrainImageCache {
   const Dataframe& df_;
   const std::vector<int64_t>& train_rows_;
   TransformSpec spec_;
+  ImageLimits limits_;
   int threads_;
   size_t capacity_ = 0;
   size_t cached_ = 0;
@@ -280,7 +285,8 @@ RerankerTrainingReport train_reranker(ConcatSiameseImpl& model, const Dataframe&
   if (!held_labels.empty()) {
     validator = std::make_unique<training::RerankerValidator>(training::holdout_dataframe(df, held_labels),
                                                               embeddings, options.val_top_n,
-                                                              options.image_size, options.threads);
+                                                              options.image_size, options.threads,
+                                                              options.image_limits);
     const auto& knn = validator->knn_scores();
     log(fmt::format("validation: {} held-out train labels, {} queries; plain kNN cmc@1 {} map@10 {}",
                     held_labels.size(), knn.queries, training::format_score(knn.cmc1),
@@ -297,7 +303,8 @@ RerankerTrainingReport train_reranker(ConcatSiameseImpl& model, const Dataframe&
   for (int64_t e = 0; e < report.first_epoch; ++e) sampler.next_epoch();
   options.freeze_backbone ? model.freeze() : model.unfreeze();
 
-  TrainImageCache images(df, train_rows, options.image_size, options.threads, options.cache_bytes);
+  TrainImageCache images(df, train_rows, options.image_size, options.threads, options.cache_bytes,
+                         options.image_limits);
   const auto start = std::chrono::steady_clock::now();
   for (int64_t epoch = report.first_epoch; epoch < options.epochs; ++epoch) {
     model.train();

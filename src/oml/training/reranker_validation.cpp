@@ -56,13 +56,14 @@ Dataframe holdout_dataframe(const Dataframe& df, const std::vector<int64_t>& lab
 }
 
 RerankerValidator::RerankerValidator(Dataframe holdout, const Matrix& embeddings, int64_t top_n,
-                                     int image_size, int threads)
+                                     int image_size, int threads, ImageLimits image_limits)
     : df_(std::make_unique<Dataframe>(std::move(holdout))),
       validator_(std::make_unique<RetrievalValidator>(*df_, threads)),
       embeddings_(embeddings),
       top_n_(top_n),
       image_size_(image_size),
-      threads_(threads) {
+      threads_(threads),
+      image_limits_(std::move(image_limits)) {
   knn_lists_ = validator_->retrieve_lists(embeddings_, top_n_);
   knn_scores_ = validator_->score_lists(embeddings_, knn_lists_);
 }
@@ -74,6 +75,7 @@ std::vector<ValidationScores> RerankerValidator::reranked_scores(
   PairScoringOptions scoring;
   scoring.image_size = image_size_;
   scoring.threads = threads_;
+  scoring.image_limits = image_limits_;
   const auto scores = score_top_blocks(knn_lists_, top_n_, make_image_pair_scorer(model, *df_, scoring));
   std::vector<ValidationScores> out;
   for (const double fuse : fuse_weights) {

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "oml/data/dataframe.h"
+#include "oml/data/image_limits.h"
 #include "oml/io/npy.h"
 #include "oml/retrieval/retrieval_results.h"
 #include "oml/training/validation.h"
@@ -29,7 +30,8 @@ class RerankerValidator {
  public:
   // `embeddings` (one row per CSV row) give the plain kNN lists, computed once; each list's first
   // top_n items are what the model re-ranks, from images squashed to image_size.
-  RerankerValidator(Dataframe holdout, const Matrix& embeddings, int64_t top_n, int image_size, int threads);
+  RerankerValidator(Dataframe holdout, const Matrix& embeddings, int64_t top_n, int image_size, int threads,
+                    ImageLimits image_limits = {});
   ~RerankerValidator();
 
   const ValidationScores& knn_scores() const { return knn_scores_; }
@@ -47,6 +49,7 @@ class RerankerValidator {
   int64_t top_n_;
   int image_size_;
   int threads_;
+  ImageLimits image_limits_;
 };
 
 }  // namespace oml::training

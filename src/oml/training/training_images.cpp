@@ -26,14 +26,18 @@ BatchPixels empty_batch(size_t count, int size) {
 
 }  // namespace
 
-DecodedImageCache::DecodedImageCache(const Dataframe& df, bool crop_boxes, size_t max_bytes)
-    : df_(df), crop_boxes_(crop_boxes), max_bytes_(max_bytes), images_(df.rows.size()) {}
+DecodedImageCache::DecodedImageCache(const Dataframe& df, bool crop_boxes, size_t max_bytes, ImageLimits limits)
+    : df_(df),
+      crop_boxes_(crop_boxes),
+      max_bytes_(max_bytes),
+      limits_(std::move(limits)),
+      images_(df.rows.size()) {}
 
 ImageRGB8 DecodedImageCache::decode(int64_t row) const {
   const DataframeRow& record = df_.rows.at(static_cast<size_t>(row));
   try {
-    ImageRGB8 image = read_image_rgb(record.image_path);
-    if (crop_boxes_ && record.bbox) image = crop_pil(image, *record.bbox);
+    ImageRGB8 image = read_image_rgb(record.image_path, limits_);
+    if (crop_boxes_ && record.bbox) image = crop_pil(image, *record.bbox, limits_);
     return image;
   } catch (const InputError& e) {
     throw InputError(df_.where(row) + ": " + e.what());

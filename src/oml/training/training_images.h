@@ -6,6 +6,7 @@
 
 #include "oml/data/dataframe.h"
 #include "oml/data/image.h"
+#include "oml/data/image_limits.h"
 #include "oml/training/augmentations.h"
 
 // Images for training and validation: each row is decoded (and bbox-cropped) once and the 8-bit
@@ -16,7 +17,8 @@ class DecodedImageCache {
  public:
   // `crop_boxes`: apply the CSV's boxes (training datasets do; spec §2.2). `max_bytes` bounds the
   // cached pixels; rows beyond it are decoded again each time they are needed.
-  DecodedImageCache(const Dataframe& df, bool crop_boxes, size_t max_bytes);
+  // `limits` guards every decode and crop (image_limits.h).
+  DecodedImageCache(const Dataframe& df, bool crop_boxes, size_t max_bytes, ImageLimits limits = {});
 
   // Thread-safe. Errors are InputError naming the CSV line and the file.
   std::shared_ptr<const ImageRGB8> get(int64_t row);
@@ -28,6 +30,7 @@ class DecodedImageCache {
   const Dataframe& df_;
   bool crop_boxes_;
   size_t max_bytes_;
+  ImageLimits limits_;
   mutable std::mutex mutex_;
   size_t cached_bytes_ = 0;
   std::vector<std::shared_ptr<const ImageRGB8>> images_;  // per CSV row, null = not cached
