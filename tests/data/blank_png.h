@@ -20,8 +20,8 @@ inline void append_chunk(std::string& out, const char* type, const std::string& 
   append_be32(out, static_cast<uint32_t>(data.size()));
   const std::string typed = std::string(type, 4) + data;
   out += typed;
-  append_be32(out, static_cast<uint32_t>(
-                       crc32(0, reinterpret_cast<const Bytef*>(typed.data()), static_cast<uInt>(typed.size()))));
+  append_be32(out, static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(typed.data()),
+                                               static_cast<uInt>(typed.size()))));
 }
 
 // The PNG bytes of a width x height black greyscale image.

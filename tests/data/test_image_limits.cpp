@@ -31,7 +31,9 @@ std::vector<uint8_t> file_bytes(const std::string& path) {
   return std::vector<uint8_t>((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
 }
 
-std::vector<uint8_t> as_bytes(const std::string& text) { return std::vector<uint8_t>(text.begin(), text.end()); }
+std::vector<uint8_t> as_bytes(const std::string& text) {
+  return std::vector<uint8_t>(text.begin(), text.end());
+}
 
 // Limits whose warnings land in `lines` instead of stderr.
 ImageLimits capturing(int64_t max_pixels, std::vector<std::string>& lines) {
@@ -186,7 +188,8 @@ TEST(DecompressionBomb, CropBoxIsJudgedAsPillowsCropDoes) {
   std::vector<std::string> warnings;
   const BoundingBox box{0, 0, 100, 100};  // x1, y1, x2, y2: 100 x 100 = 10000 pixels
   const std::string error = error_of([&] { crop_pil(image, box, capturing(4000, warnings)); });
-  EXPECT_NE(error.find("crop to the bounding box: image is 100x100 = 10000 pixels"), std::string::npos) << error;
+  EXPECT_NE(error.find("crop to the bounding box: image is 100x100 = 10000 pixels"), std::string::npos)
+      << error;
   EXPECT_EQ(crop_pil(image, box, capturing(6000, warnings)).width, 100);
   EXPECT_EQ(warnings.size(), 1u);
 }

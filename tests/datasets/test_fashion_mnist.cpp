@@ -75,6 +75,43 @@ TEST(IdxFile, ReadsGzippedAndPlainFiles) {
   EXPECT_THROW(read_idx_file(directory + "/missing.idx"), InputError);
 }
 
+TEST(IdxFile, GzipBombStopsAtTheSizeTheHeaderDeclares) {
+  // Header: 3 values; then 64 MB of zeros that deflate to about 64 KB. Reading stops one byte past
+  // the declared data instead of inflating everything.
+  const std::string directory = fresh_directory("idx_bomb");
+  fs::create_directories(directory);
+  const std::string path = directory + "/bomb.idx.gz";
+  gzFile gz = gzopen(path.c_str(), "wb9");
+  ASSERT_NE(gz, nullptr);
+  const std::vector<uint8_t> header = {0, 0, 8, 1, 0, 0, 0, 3};
+  gzwrite(gz, header.data(), static_cast<unsigned>(header.size()));
+  const std::vector<uint8_t> zeros(1 << 20, 0);
+  for (int i = 0; i < 64; ++i) gzwrite(gz, zeros.data(), static_cast<unsigned>(zeros.size()));
+  gzclose(gz);
+  EXPECT_LT(fs::file_size(path), 1u << 20);
+  try {
+    read_idx_file(path);
+    ADD_FAILURE() << "no InputError";
+  } catch (const InputError& error) {
+    EXPECT_EQ(std::string(error.what()),
+              path + ": IDX header says 3 = 3 values but the file has more (trailing bytes)");
+  }
+  // Truncated data keeps its exact count.
+  const std::string short_path = directory + "/short.idx";
+  {
+    const std::vector<uint8_t> bytes = {0, 0, 8, 1, 0, 0, 0, 10, 1, 2, 3};
+    std::ofstream(short_path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  }
+  try {
+    read_idx_file(short_path);
+    ADD_FAILURE() << "no InputError";
+  } catch (const InputError& error) {
+    EXPECT_EQ(std::string(error.what()),
+              short_path + ": IDX header says 10 = 10 values but the file has 3 (truncated)");
+  }
+}
+
 TEST(IdxFile, ReadsDebiansFashionMnistTestSet) {
   const IdxArray images = read_idx_file(kSource + "/t10k-images-idx3-ubyte.gz");
   const IdxArray labels = read_idx_file(kSource + "/t10k-labels-idx1-ubyte.gz");

@@ -24,7 +24,8 @@ for name in "${harnesses[@]}"; do
   [ -f "$here/dict/$name.dict" ] && dict=("-dict=$here/dict/$name.dict")
   # One job, 2 GB RSS and malloc limits (libFuzzer's defaults, stated), 10 s per input: a hostile
   # input that needs more is a finding (bounded allocations), not noise.
-  "$binary" "$corpus" "$here/corpus/$name" "${dict[@]}" -max_total_time="$seconds" -rss_limit_mb=2048 \
+  LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0" \
+    "$binary" "$corpus" "$here/corpus/$name" "${dict[@]}" -max_total_time="$seconds" -rss_limit_mb=2048 \
     -malloc_limit_mb=2048 -timeout=10 -print_final_stats=1 -artifact_prefix="$build_dir/fuzz/artifacts/$name-" \
     >"$log" 2>&1
   status=$?

@@ -19,7 +19,7 @@ struct EvaluateOptions {
   std::vector<std::string> post;
   MetricsConfig metrics;
   IndexOptions index;
-  ImageLimits image_limits;  // read by the pairwise re-ranker
+  ImageLimits image_limits = {};  // read by the pairwise re-ranker
 };
 
 void run_evaluate(const EvaluateOptions& options) {
@@ -33,7 +33,8 @@ void run_evaluate(const EvaluateOptions& options) {
   IndexOptions index = options.index;
   index.show_progress = true;
   RetrievalResults results = retrieve(inputs.queries, inputs.galleries, inputs.problem, k, index);
-  const FinalDistances final_distances = run_postprocessing(steps, results, inputs, k, index.threads, options.image_limits);
+  const FinalDistances final_distances =
+      run_postprocessing(steps, results, inputs, k, index.threads, options.image_limits);
   TileOptions tiles;
   tiles.threads = index.threads;
   tiles.progress_label = "fnmr@fmr";

@@ -30,7 +30,7 @@ struct ExtractOptions {
   int threads = 0;
   bool crop_bboxes = false;
   std::string precision = "fp32";
-  ImageLimits image_limits;
+  ImageLimits image_limits = {};
   std::string out;
 };
 

@@ -19,7 +19,7 @@ struct SearchOptions {
   int64_t top_k = 10;
   std::vector<std::string> post;
   IndexOptions index;
-  ImageLimits image_limits;  // read by the pairwise re-ranker
+  ImageLimits image_limits = {};  // read by the pairwise re-ranker
 };
 
 void write_results_csv(const std::string& path, const RetrievalResults& results, int64_t top_k) {

@@ -42,9 +42,8 @@ void run_raw_pixel_baseline(const TrainExtractorArgs& args) {
   if (args.baseline != "raw-pixels")
     throw InputError("--baseline: expected raw-pixels, got '" + args.baseline + "'");
   const auto& o = args.options;
-  const auto scores =
-      training::evaluate_raw_pixel_baseline(o.csv_path, o.root, o.size, o.threads, args.baseline_npy,
-                                            o.image_limits);
+  const auto scores = training::evaluate_raw_pixel_baseline(o.csv_path, o.root, o.size, o.threads,
+                                                            args.baseline_npy, o.image_limits);
   for (const auto& warning : scores.warnings) std::fprintf(stderr, "%s\n", warning.c_str());
   std::printf("raw pixels %dx%d (%lld queries): CMC@1 %s, CMC@5 %s, mAP@5 %s, mAP@10 %s\n", o.size, o.size,
               static_cast<long long>(scores.queries), training::format_score(scores.cmc1).c_str(),

@@ -18,7 +18,7 @@ struct ValidateOptions {
   std::string csv;
   std::string root;
   bool check_images = false;
-  ImageLimits image_limits;
+  ImageLimits image_limits = {};
 };
 
 struct DatasetSummary {

@@ -37,14 +37,16 @@ using Result = std::optional<ImageDimensions>;
 Result png(const Bytes& b) {
   // Signature, then the IHDR chunk (libpng requires it first): length, "IHDR", width, height.
   if (!b.matches(0, "\x89PNG\r\n\x1A\n") || !b.matches(12, "IHDR") || !b.has(16, 8)) return std::nullopt;
-  return ImageDimensions{static_cast<int64_t>(b.uint(16, 4, true)), static_cast<int64_t>(b.uint(20, 4, true))};
+  return ImageDimensions{static_cast<int64_t>(b.uint(16, 4, true)),
+                         static_cast<int64_t>(b.uint(20, 4, true))};
 }
 
 Result bmp(const Bytes& b) {
   if (!b.matches(0, "BM") || !b.has(14, 4)) return std::nullopt;
   const uint64_t info_size = b.uint(14, 4, false);
   if (info_size == 12 && b.has(18, 4)) {  // OS/2 BITMAPCOREHEADER: 16-bit unsigned sides
-    return ImageDimensions{static_cast<int64_t>(b.uint(18, 2, false)), static_cast<int64_t>(b.uint(20, 2, false))};
+    return ImageDimensions{static_cast<int64_t>(b.uint(18, 2, false)),
+                           static_cast<int64_t>(b.uint(20, 2, false))};
   }
   if (info_size < 40 || !b.has(18, 8)) return std::nullopt;
   // Signed 32-bit sides; a negative height means a top-down bitmap.
@@ -63,7 +65,8 @@ Result webp(const Bytes& b) {
   }
   if (b.matches(12, "VP8L") && b.has(21, 4)) {  // lossless: signature 0x2f, then 14-bit sides minus one
     const uint64_t bits = b.uint(21, 4, false);
-    return ImageDimensions{static_cast<int64_t>(bits & 0x3FFF) + 1, static_cast<int64_t>((bits >> 14) & 0x3FFF) + 1};
+    return ImageDimensions{static_cast<int64_t>(bits & 0x3FFF) + 1,
+                           static_cast<int64_t>((bits >> 14) & 0x3FFF) + 1};
   }
   if (b.matches(12, "VP8 ") && b.has(26, 4)) {  // lossy key frame: 14-bit sides after the start code
     return ImageDimensions{static_cast<int64_t>(b.uint(26, 2, false) & 0x3FFF),

@@ -6,9 +6,9 @@
 #include <csetjmp>
 #include <cstdio>
 #include <cstring>
-#include <optional>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <optional>
 
 #include "oml/common/errors.h"
 #include "oml/common/file_bytes.h"
@@ -249,7 +249,8 @@ void reject_gif(const std::vector<uint8_t>& bytes, const std::string& name) {
 // Decodes a non-JPEG image after the pixel limit has judged its header's size. Formats whose header
 // read_image_dimensions does not know (and a decoded size that differs from the header's) are
 // judged on the decoded size: OpenCV's own cap (2^30 pixels) bounds that allocation.
-cv::Mat imdecode_limited(const std::vector<uint8_t>& bytes, const std::string& name, const ImageLimits& limits) {
+cv::Mat imdecode_limited(const std::vector<uint8_t>& bytes, const std::string& name,
+                         const ImageLimits& limits) {
   const std::optional<ImageDimensions> header = read_image_dimensions(bytes.data(), bytes.size());
   if (header) check_image_pixels(header->width, header->height, limits, name);
   cv::Mat mat = imdecode_unchanged(bytes, name);

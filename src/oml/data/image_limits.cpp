@@ -12,7 +12,8 @@ namespace oml {
 void check_image_pixels(int64_t width, int64_t height, const ImageLimits& limits, const std::string& name) {
   if (limits.max_pixels <= 0) return;
   // Header fields hold at most 32 bits each: the product and twice any int64 limit fit in uint64.
-  if (width < 0 || height < 0) throw InputError(fmt::format("{}: negative image size {}x{}", name, width, height));
+  if (width < 0 || height < 0)
+    throw InputError(fmt::format("{}: negative image size {}x{}", name, width, height));
   constexpr int64_t kLargestSide = 0xFFFFFFFF;
   const uint64_t pixels = static_cast<uint64_t>(std::min(width, kLargestSide)) *
                           static_cast<uint64_t>(std::min(height, kLargestSide));

@@ -84,20 +84,20 @@ class VendorPictures {
   VendorPictures(const std::vector<VendorPackage>& packages, int size, ImageLimits limits)
       : packages_(packages), size_(size), limits_(std::move(limits)) {
     for (const VendorPackage& package : packages) {
-      sheets_.emplace_back(
-          package.vendor.artwork == EmojiArtwork::kDatasourceSheet
-              ? std::make_unique<EmojiSheet>(package.directory + "/package/" + package.vendor.sheet_path(),
-                                             limits_)
-              : nullptr);
+      sheets_.emplace_back(package.vendor.artwork == EmojiArtwork::kDatasourceSheet
+                               ? std::make_unique<EmojiSheet>(
+                                     package.directory + "/package/" + package.vendor.sheet_path(), limits_)
+                               : nullptr);
     }
   }
 
   std::optional<ImageRGB8> picture(size_t vendor, const EmojiImageSource& source) const {
-    const cv::Mat bgra = sheets_[vendor]
-                             ? sheets_[vendor]->cell(source.sheet_x, source.sheet_y)
-                             : rasterise_svg(source.svg_path, packages_[vendor].directory + "/raster-" +
-                                                                  std::to_string(kEmojiSourceSize),
-                                               limits_);
+    const cv::Mat bgra =
+        sheets_[vendor]
+            ? sheets_[vendor]->cell(source.sheet_x, source.sheet_y)
+            : rasterise_svg(source.svg_path,
+                            packages_[vendor].directory + "/raster-" + std::to_string(kEmojiSourceSize),
+                            limits_);
     return emoji_on_white(bgra, size_);
   }
 

@@ -19,7 +19,7 @@ struct EmojiOptions {
   uint64_t seed = 0;
   std::string cache_dir;                // npm packages; empty = default_cache_root()
   std::string registry = kNpmRegistry;  // where missing packages are downloaded from
-  ImageLimits image_limits;             // the downloaded sheets and cached rasters are read under it
+  ImageLimits image_limits = {};        // the downloaded sheets and cached rasters are read under it
 };
 
 // Draws emoji (class = emoji, instance = vendor) into out_dir/images/<code>/<vendor>.png as RGB on

@@ -8,8 +8,8 @@
 
 #include "oml/common/errors.h"
 #include "oml/common/file_bytes.h"
-#include "oml/data/image_header.h"
 #include "oml/common/subprocess.h"
+#include "oml/data/image_header.h"
 #include "oml/data/resample.h"
 
 namespace oml::datasets {
@@ -61,7 +61,8 @@ cv::Mat EmojiSheet::cell(int sheet_x, int sheet_y) const {
       cv::Rect(sheet_x * kSheetCell + 1, sheet_y * kSheetCell + 1, kEmojiSourceSize, kEmojiSourceSize));
 }
 
-cv::Mat rasterise_svg(const std::string& svg_path, const std::string& raster_cache_dir, const ImageLimits& limits) {
+cv::Mat rasterise_svg(const std::string& svg_path, const std::string& raster_cache_dir,
+                      const ImageLimits& limits) {
   const std::string png = raster_cache_dir + "/" + fs::path(svg_path).stem().string() + ".png";
   if (fs::exists(png)) return read_bgra(png, limits);
   std::error_code error;

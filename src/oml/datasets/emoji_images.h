@@ -31,7 +31,8 @@ class EmojiSheet {
 // Rasterises an SVG to kEmojiSourceSize x kEmojiSourceSize BGRA with rsvg-convert (librsvg),
 // keeping the PNG in `raster_cache_dir` so later runs skip the conversion. A cached PNG is read
 // under `limits` (the cache directory may hold anything by then).
-cv::Mat rasterise_svg(const std::string& svg_path, const std::string& raster_cache_dir, const ImageLimits& limits);
+cv::Mat rasterise_svg(const std::string& svg_path, const std::string& raster_cache_dir,
+                      const ImageLimits& limits);
 
 // Composites a BGRA picture over white (alpha-weighted, rounded) into RGB and resizes it to
 // size x size with Pillow's antialiased bicubic filter when the size differs. Empty when the

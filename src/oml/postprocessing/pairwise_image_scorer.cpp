@@ -55,8 +55,9 @@ ImageCache fill_cache(ImageCache previous, const std::set<int64_t>& rows, const 
   previous.clear();
   const size_t threads = resolve_threads(options.threads);
   OrderedPrefetcher<ImageRGB8> loader(
-      missing.size(), [&](size_t i) { return load_squashed(df, missing[i], options.image_size, options.image_limits); }, threads,
-      4 * threads);
+      missing.size(),
+      [&](size_t i) { return load_squashed(df, missing[i], options.image_size, options.image_limits); },
+      threads, 4 * threads);
   for (const int64_t row : missing) cache.emplace(row, *loader.next());
   return cache;
 }

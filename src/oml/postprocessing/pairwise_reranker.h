@@ -52,7 +52,7 @@ struct PairScoringOptions {
   // Upper bound on the cached squashed images (uint8); beyond it queries are processed in chunks
   // and an image needed by two chunks is decoded twice.
   int64_t cache_bytes = int64_t{4} << 30;
-  ImageLimits image_limits;  // --max-image-pixels of the command (set from the context)
+  ImageLimits image_limits = {};  // --max-image-pixels of the command (set from the context)
 };
 
 // Scores pairs with `model.predict` in no-grad batches. Every image is read from `dataframe`

@@ -26,7 +26,7 @@ struct PostprocessingContext {
   bool show_progress = false;
   // For postprocessors that read images (the pairwise re-ranker); may be null otherwise.
   const Dataframe* dataframe = nullptr;
-  ImageLimits image_limits;  // the command's --max-image-pixels, for the same readers
+  ImageLimits image_limits = {};  // the command's --max-image-pixels, for the same readers
 };
 
 // Every (query, gallery) distance after postprocessing (spec §11.3: fnmr@fmr reads the final full

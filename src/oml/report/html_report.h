@@ -26,7 +26,7 @@ struct ReportOptions {
   int64_t k = 5;             // metric@k used for the summary and the ranking of queries
   int thumbnail_side = 112;  // px
   std::string title = "oml.cpp retrieval report";
-  ImageLimits image_limits;  // --max-image-pixels, for the thumbnails
+  ImageLimits image_limits = {};  // --max-image-pixels, for the thumbnails
 };
 
 // Writes a self-contained HTML page (thumbnails embedded as data URIs): summary metrics of each

@@ -60,7 +60,7 @@ struct ExtractorTrainingOptions {
   int64_t eval_batch_size = 128;
   AugmentationOptions augmentation;
   size_t image_cache_bytes = size_t{2} << 30;
-  ImageLimits image_limits;  // --max-image-pixels
+  ImageLimits image_limits = {};  // --max-image-pixels
 
   bool show_progress = true;
   // Receives one line per event (epoch summary, validation, checkpoint); default prints to stdout.

@@ -283,10 +283,9 @@ RerankerTrainingReport train_reranker(ConcatSiameseImpl& model, const Dataframe&
   }
   std::unique_ptr<training::RerankerValidator> validator;
   if (!held_labels.empty()) {
-    validator = std::make_unique<training::RerankerValidator>(training::holdout_dataframe(df, held_labels),
-                                                              embeddings, options.val_top_n,
-                                                              options.image_size, options.threads,
-                                                              options.image_limits);
+    validator = std::make_unique<training::RerankerValidator>(
+        training::holdout_dataframe(df, held_labels), embeddings, options.val_top_n, options.image_size,
+        options.threads, options.image_limits);
     const auto& knn = validator->knn_scores();
     log(fmt::format("validation: {} held-out train labels, {} queries; plain kNN cmc@1 {} map@10 {}",
                     held_labels.size(), knn.queries, training::format_score(knn.cmc1),

@@ -48,7 +48,7 @@ struct RerankerTrainingOptions {
   std::string resume;  // a checkpoint written by this loop; "" = start from epoch 0
   // Decoded training images are kept as tensors up to this size, otherwise decoded every epoch.
   int64_t cache_bytes = int64_t{4} << 30;
-  ImageLimits image_limits;  // --max-image-pixels: every decode and crop, validation included
+  ImageLimits image_limits = {};  // --max-image-pixels: every decode and crop, validation included
   std::function<void(const std::string&)> log;  // per-epoch lines (validation); null = quiet
 };
 

@@ -26,7 +26,8 @@ BatchPixels empty_batch(size_t count, int size) {
 
 }  // namespace
 
-DecodedImageCache::DecodedImageCache(const Dataframe& df, bool crop_boxes, size_t max_bytes, ImageLimits limits)
+DecodedImageCache::DecodedImageCache(const Dataframe& df, bool crop_boxes, size_t max_bytes,
+                                     ImageLimits limits)
     : df_(df),
       crop_boxes_(crop_boxes),
       max_bytes_(max_bytes),
