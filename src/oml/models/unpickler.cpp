@@ -4,8 +4,10 @@
 #include <torch/torch.h>
 
 #include <cstring>
+#include <exception>
 
 #include "oml/common/errors.h"
+#include "oml/models/pickle_cycles.h"
 
 namespace oml {
 namespace {
@@ -241,6 +243,15 @@ PickleValue RestrictedUnpickler::load() {
   stack_.clear();
   marks_.clear();
   memo_.clear();
+  MutatedContainers mutated;
+  // A failed load may leave reference cycles among its partial objects: break them on the way out.
+  struct ReleaseOnFailure {
+    MutatedContainers& mutated;
+    int exceptions = std::uncaught_exceptions();
+    ~ReleaseOnFailure() {
+      if (std::uncaught_exceptions() > exceptions) mutated.release();
+    }
+  } release_on_failure{mutated};
   while (true) {
     const uint8_t op = read_byte();
     switch (op) {
@@ -255,6 +266,8 @@ PickleValue RestrictedUnpickler::load() {
         break;     // MARK
       case '.': {  // STOP
         auto result = pop();
+        if (mutated.has_cycle())
+          fail("a container holds itself (a reference cycle), which no checkpoint needs");
         return result;
       }
       case '0':
@@ -415,6 +428,7 @@ PickleValue RestrictedUnpickler::load() {
       case 'a': {  // APPEND
         auto value = pop();
         auto& list = top();
+        mutated.add(list);
         if (list->kind == Kind::List) list->items.push_back(std::move(value));
         break;
       }
@@ -422,6 +436,7 @@ PickleValue RestrictedUnpickler::load() {
       case 0x90: {  // APPENDS / ADDITEMS
         auto items = pop_to_mark();
         auto& target = top();
+        mutated.add(target);
         if (target->kind == Kind::List || target->kind == Kind::Set) {
           for (auto& item : items) target->items.push_back(std::move(item));
         }
@@ -430,6 +445,7 @@ PickleValue RestrictedUnpickler::load() {
       case 's': {  // SETITEM
         auto value = pop();
         auto key = pop();
+        mutated.add(top());
         set_item(*top(), std::move(key), std::move(value));
         break;
       }
@@ -437,6 +453,7 @@ PickleValue RestrictedUnpickler::load() {
         auto items = pop_to_mark();
         if (items.size() % 2) fail("SETITEMS with an odd number of items");
         auto& dict = top();
+        mutated.add(dict);
         for (size_t i = 0; i < items.size(); i += 2) set_item(*dict, items[i], items[i + 1]);
         break;
       }
