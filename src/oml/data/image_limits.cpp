@@ -21,7 +21,7 @@ void check_image_pixels(int64_t width, int64_t height, const ImageLimits& limits
   if (pixels > 2 * limit) {
     throw InputError(fmt::format(
         "{}: image is {}x{} = {} pixels, more than twice the limit of {} pixels (Pillow's "
-        "DecompressionBombError: a possible decompression bomb, not decoded); raise the limit with "
+        "DecompressionBombError: a possible decompression bomb); raise the limit with "
         "--max-image-pixels N, or 0 for none",
         name, width, height, pixels, limits.max_pixels));
   }
