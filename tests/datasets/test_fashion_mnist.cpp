@@ -75,6 +75,19 @@ TEST(IdxFile, ReadsGzippedAndPlainFiles) {
   EXPECT_THROW(read_idx_file(directory + "/missing.idx"), InputError);
 }
 
+TEST(IdxFile, DimensionsWhoseProductWrapsAreRefused) {
+  // Found by fuzz_idx: five dimensions whose product wraps to 0 in 64 bits, no data at all.
+  const std::string path = std::string(OML_SOURCE_DIR) + "/tests/fixtures/fuzz/idx_crash_23fd4137.idx";
+  try {
+    read_idx_file(path);
+    ADD_FAILURE() << "no InputError";
+  } catch (const InputError& error) {
+    EXPECT_EQ(std::string(error.what()), path + ": IDX dimensions are implausibly large");
+  }
+  EXPECT_EQ(expect_input_error({0, 0, 8, 2, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}),
+            "x.idx: IDX dimensions are implausibly large");
+}
+
 TEST(IdxFile, GzipBombStopsAtTheSizeTheHeaderDeclares) {
   // Header: 3 values; then 64 MB of zeros that deflate to about 64 KB. Reading stops one byte past
   // the declared data instead of inflating everything.

@@ -97,8 +97,13 @@ IdxHeader parse_idx_header(const std::vector<uint8_t>& bytes, const std::string&
   for (int d = 0; d < n_dims; ++d) {
     const uint32_t dim = big_endian_u32(bytes.data() + 4 + 4 * d);
     parsed.dims.push_back(dim);
+    // Checked before multiplying: the product of 32-bit dimensions wraps around 64 bits (two
+    // dimensions of 2^32 gave a count of 0 that matched an empty body; found by fuzz_idx).
+    constexpr uint64_t kLargestCount = uint64_t{1} << 40;
+    if (dim != 0 && count > kLargestCount / dim) {
+      throw InputError(name + ": IDX dimensions are implausibly large");
+    }
     count *= dim;
-    if (count > (uint64_t{1} << 40)) throw InputError(name + ": IDX dimensions are implausibly large");
   }
   parsed.count = count;
   return parsed;
