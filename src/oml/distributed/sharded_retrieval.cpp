@@ -37,6 +37,20 @@ std::vector<int64_t> slice_rows(const std::vector<int64_t>& rows, RowRange range
   return std::vector<int64_t>(rows.begin() + range.begin, rows.begin() + range.end);
 }
 
+// Tiles of a one-process run over all `num_queries` queries, kept while the queries arrive in
+// blocks: the query tile height is fixed to the one-process value and a block holds whole tiles.
+struct QueryTiling {
+  TileOptions tiles;
+  int64_t block_rows = 0;
+};
+
+QueryTiling query_tiling(int64_t num_queries, TileOptions tiles) {
+  tiles.query_block = effective_query_block(num_queries, tiles);
+  tiles.fixed_query_block = true;
+  tiles.progress_label = nullptr;
+  return {tiles, std::max<int64_t>(1, kQueryBlock / tiles.query_block) * tiles.query_block};
+}
+
 }  // namespace
 
 ShardedRetrievalInputs load_sharded_inputs(ProcessGroup& group, const std::string& csv,
@@ -60,7 +74,10 @@ ShardedRetrievalInputs load_sharded_inputs(ProcessGroup& group, const std::strin
   require_finite_rows(*inputs.embeddings, inputs.df, embeddings,
                       shard_rows(n, group.world_size(), group.rank()));
   inputs.problem = make_retrieval_problem(inputs.df);
-  inputs.gallery_shard = shard_rows(inputs.problem.num_galleries(), group.world_size(), group.rank());
+  // Whole gallery tiles per rank: a rank's tiles are then exactly one process's tiles over the
+  // same galleries, and so are their distances (see effective_query_block).
+  inputs.gallery_shard = shard_batches(inputs.problem.num_galleries(), TileOptions{}.gallery_block,
+                                       group.world_size(), group.rank());
   inputs.galleries =
       inputs.embeddings->read_rows(slice_rows(inputs.problem.gallery_rows, inputs.gallery_shard));
   return inputs;
@@ -81,12 +98,11 @@ RetrievalResults sharded_retrieve(ProcessGroup& group, ShardedRetrievalInputs& i
   if (tiles.progress_label) {
     progress = std::make_unique<ProgressBar>(tiles.progress_label, problem.num_queries(), "queries");
   }
-  TileOptions block_tiles = tiles;
-  block_tiles.progress_label = nullptr;
-  for (const RowRange& block : blocks_of(problem.num_queries(), kQueryBlock)) {
+  const QueryTiling tiling = query_tiling(problem.num_queries(), tiles);
+  for (const RowRange& block : blocks_of(problem.num_queries(), tiling.block_rows)) {
     const Matrix queries = inputs.embeddings->read_rows(slice_rows(problem.query_rows, block));
     const RetrievalProblem part = slice_problem(problem, block.begin, block.end, shard.begin, shard.end);
-    ExactIndex index(block_tiles);
+    ExactIndex index(tiling.tiles);
     index.add(inputs.galleries);
     std::vector<std::vector<Neighbor>> lists = index.search(queries, k, part);
     for (auto& list : lists) {
@@ -122,8 +138,9 @@ std::vector<std::vector<std::optional<double>>> sharded_fnmr_at_fmr(ProcessGroup
   const RowRange shard = inputs.gallery_shard;
   // Every query against this rank's galleries; tiles are renumbered from block to whole-query ids.
   const RetrievalProblem part = slice_problem(problem, 0, problem.num_queries(), shard.begin, shard.end);
+  const QueryTiling tiling = query_tiling(problem.num_queries(), tiles);
   const DistanceTileSource source = [&](const TileVisitor& visit, const TileOptions& options) {
-    for (const RowRange& block : blocks_of(problem.num_queries(), kQueryBlock)) {
+    for (const RowRange& block : blocks_of(problem.num_queries(), tiling.block_rows)) {
       const Matrix queries = inputs.embeddings->read_rows(slice_rows(problem.query_rows, block));
       for_each_distance_tile(
           queries, inputs.galleries,
@@ -136,9 +153,7 @@ std::vector<std::vector<std::optional<double>>> sharded_fnmr_at_fmr(ProcessGroup
           options);
     }
   };
-  TileOptions options = tiles;
-  options.progress_label = nullptr;
-  return streaming_fnmr_at_fmr(source, part, fmrs, per_category, options,
+  return streaming_fnmr_at_fmr(source, part, fmrs, per_category, tiling.tiles,
                                [&](std::vector<uint64_t>& counts) { group.all_reduce_sum(counts); });
 }
 

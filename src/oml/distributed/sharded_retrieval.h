@@ -19,8 +19,8 @@
 
 namespace oml::distributed {
 
-// Queries read and searched at a time: bounds the per-rank query memory (block × D floats) and
-// rank 0's merge buffers (W × block × k neighbours).
+// Queries read and searched at a time (rounded down to whole query tiles): bounds the per-rank
+// query memory (block × D floats) and rank 0's merge buffers (W × block × k neighbours).
 constexpr int64_t kQueryBlock = 4096;
 
 struct ShardedRetrievalInputs {
@@ -28,7 +28,8 @@ struct ShardedRetrievalInputs {
   RetrievalProblem problem;  // the whole problem: row ids and labels only, O(N) integers
   std::string embeddings_path;
   std::unique_ptr<NpyRowReader> embeddings;  // open for query blocks and pcf rows
-  RowRange gallery_shard;                    // this rank's positions in problem.gallery_rows
+  RowRange gallery_shard;                    // this rank's positions in problem.gallery_rows:
+                                             // whole 2048-row distance tiles, ~G/W
   Matrix galleries;                          // their embeddings
 };
 

@@ -19,7 +19,8 @@ RowRange shard_rows(int64_t n, int world_size, int rank);
 
 // The same split over whole batches of `batch_size` rows (the last batch may be short), so every
 // rank runs exactly the batches a one-process run would: batch composition can change the
-// arithmetic of a forward pass, batch boundaries do not move.
+// arithmetic of a forward pass (or of a GEMM tile), batch boundaries do not move. Used for
+// extract's batches and for the gallery's distance tiles.
 RowRange shard_batches(int64_t n, int64_t batch_size, int world_size, int rank);
 
 // Consecutive blocks of at most `block` rows covering [0, n).
