@@ -1,11 +1,14 @@
 #include <cstdio>
+#include <numeric>
 #include <string>
 #include <vector>
 
 #include "oml/cli/commands.h"
+#include "oml/cli/distributed_job.h"
 #include "oml/cli/retrieval_inputs.h"
 #include "oml/common/atomic_file.h"
 #include "oml/common/errors.h"
+#include "oml/distributed/sharded_retrieval.h"
 #include "oml/metrics/metrics_report.h"
 
 namespace oml::cli {
@@ -22,10 +25,48 @@ struct EvaluateOptions {
   ImageLimits image_limits = {};  // read by the pairwise re-ranker
 };
 
+void report_metrics(const MetricsReport& report, const std::string& json) {
+  for (const std::string& warning : report.warnings) std::fprintf(stderr, "%s\n", warning.c_str());
+  std::fputs(format_metrics_table(report.metrics).c_str(), stdout);
+  if (!json.empty()) {
+    write_file_atomically(json, [&](std::ostream& out) { out << report.metrics.dump(2) << "\n"; });
+  }
+}
+
+// Under torchrun: gallery sharded over the ranks; rank metrics from the lists merged on rank 0,
+// fnmr@fmr from all-reduced counts, pcf on rank 0 from the validation rows it reads then.
+void run_distributed_evaluate(distributed::ProcessGroup& job, const EvaluateOptions& options,
+                              const MetricsConfig& config, const std::vector<PostprocessorSpec>& steps) {
+  require_distributed_support(steps, options.index);
+  auto inputs = distributed::load_sharded_inputs(job, options.csv, options.root, options.embeddings,
+                                                 config.per_category);
+  const int64_t k = std::max<int64_t>(max_metric_k(config), 1);
+  TileOptions tiles;
+  tiles.threads = options.index.threads;
+  tiles.progress_label = "exact kNN";
+  const RetrievalResults results = distributed::sharded_retrieve(job, inputs, k, tiles);
+  tiles.progress_label = nullptr;
+  std::vector<std::vector<std::optional<double>>> fnmr;
+  if (!config.fmrs.empty()) {
+    fnmr = distributed::sharded_fnmr_at_fmr(job, inputs, config.fmrs, config.per_category, tiles);
+  }
+  if (!job.is_root()) return;
+  // pcf's population, read now and compacted: its rows become 0..n-1.
+  RetrievalProblem problem = inputs.problem;
+  Matrix validation;
+  if (!config.pcf_ratios.empty()) validation = inputs.embeddings->read_rows(problem.validation_rows);
+  std::iota(problem.validation_rows.begin(), problem.validation_rows.end(), int64_t{0});
+  const Matrix none;
+  MetricsInputs metrics_inputs{validation, none, none, problem, results};
+  metrics_inputs.precomputed_fnmr_at_fmr = &fnmr;
+  report_metrics(compute_metrics(metrics_inputs, config, tiles), options.json);
+}
+
 void run_evaluate(const EvaluateOptions& options) {
   const MetricsConfig config = normalized(options.metrics);
   configure_threads(options.index.threads);
   const std::vector<PostprocessorSpec> steps = parse_postprocessor_specs(options.post);
+  if (const auto job = join_job()) return run_distributed_evaluate(*job, options, config, steps);
   const RetrievalInputs inputs =
       load_retrieval_inputs(options.csv, options.root, options.embeddings, config.per_category, true);
   // K = the largest list any metric or postprocessor reads (spec §10.1).
@@ -44,12 +85,7 @@ void run_evaluate(const EvaluateOptions& options) {
       final_distances.for_each_tile(visit, tile_options);
     };
   }
-  const MetricsReport report = compute_metrics(metrics_inputs, config, tiles);
-  for (const std::string& warning : report.warnings) std::fprintf(stderr, "%s\n", warning.c_str());
-  std::fputs(format_metrics_table(report.metrics).c_str(), stdout);
-  if (!options.json.empty()) {
-    write_file_atomically(options.json, [&](std::ostream& out) { out << report.metrics.dump(2) << "\n"; });
-  }
+  report_metrics(compute_metrics(metrics_inputs, config, tiles), options.json);
 }
 
 }  // namespace

@@ -5,10 +5,12 @@
 #include <thread>
 
 #include "oml/cli/commands.h"
+#include "oml/cli/distributed_job.h"
 #include "oml/common/errors.h"
 #include "oml/common/progress.h"
 #include "oml/data/dataframe.h"
 #include "oml/data/loader.h"
+#include "oml/distributed/sharding.h"
 #include "oml/io/npy.h"
 #include "oml/models/extractor.h"
 #include "oml/models/zoo.h"
@@ -56,8 +58,15 @@ void run_extract(const ExtractOptions& options) {
   const size_t decode_threads = options.threads > 0 ? static_cast<size_t>(options.threads)
                                                     : std::max(1u, std::thread::hardware_concurrency());
 
+  // Under torchrun each rank embeds whole batches of one contiguous share of the rows (the batches
+  // a one-process run forms), and rank 0 gathers them in rank order and writes the file.
+  const auto job = join_job();
   const Dataframe df = read_dataframe(options.csv, options.root);
   require_image_files(df);
+  const auto total_rows = static_cast<int64_t>(df.rows.size());
+  const distributed::RowRange own =
+      job ? distributed::shard_batches(total_rows, options.batch_size, job->world_size(), job->rank())
+          : distributed::RowRange{0, total_rows};
   // Validate the transform before a zoo download can start.
   if (options.transform == "pretrained" && !find_zoo_entry(options.weights))
     choose_transform(options, nullptr);
@@ -66,13 +75,17 @@ void run_extract(const ExtractOptions& options) {
   requested.normalise = options.normalise;
   if (options.gem_p != 0) requested.gem_p = options.gem_p;
   requested.remove_fc = !options.keep_fc;
+  // One zoo download per job: rank 0 fills the cache, the others read it afterwards.
+  if (job && !job->is_root()) job->barrier();
   const ExtractorSource source = resolve_extractor_source(options.weights, requested, zoo_cache_dir());
+  if (job && job->is_root()) job->barrier();
   const TransformSpec transform = choose_transform(options, source.zoo_entry);
   ImageEmbedder embedder(source, precision);
 
   std::vector<ImageLoadItem> items;
-  items.reserve(df.rows.size());
-  for (const DataframeRow& row : df.rows) {
+  items.reserve(static_cast<size_t>(own.size()));
+  for (int64_t r = own.begin; r < own.end; ++r) {
+    const DataframeRow& row = df.rows[static_cast<size_t>(r)];
     // OML's inference ignores boxes (spec §2.2); cropping is an explicit opt-in.
     items.push_back({row.image_path, options.crop_bboxes ? row.bbox : std::nullopt, df.where(row.row)});
   }
@@ -80,7 +93,7 @@ void run_extract(const ExtractOptions& options) {
                           decode_threads, options.image_limits);
 
   Matrix embeddings;
-  embeddings.rows = static_cast<int64_t>(df.rows.size());
+  embeddings.rows = own.size();
   embeddings.cols = embedder.feat_dim();
   embeddings.values.resize(static_cast<size_t>(embeddings.rows * embeddings.cols));
   ProgressBar progress("extract", embeddings.rows, "images");
@@ -90,6 +103,17 @@ void run_extract(const ExtractOptions& options) {
     progress.advance(static_cast<int64_t>(batch->count));
   }
   progress.finish();
+  if (job) {
+    std::vector<std::vector<float>> parts = job->gather(embeddings.values, 0);
+    if (!job->is_root()) return;
+    embeddings.rows = total_rows;
+    embeddings.values.clear();
+    embeddings.values.reserve(static_cast<size_t>(total_rows * embeddings.cols));
+    for (auto& part : parts) {
+      embeddings.values.insert(embeddings.values.end(), part.begin(), part.end());
+      std::vector<float>().swap(part);
+    }
+  }
   write_npy(options.out, embeddings);
   std::fprintf(stderr, "wrote %s: %lld x %lld float32 (%s, %s, %s)\n", options.out.c_str(),
                static_cast<long long>(embeddings.rows), static_cast<long long>(embeddings.cols),

@@ -4,9 +4,11 @@
 #include <vector>
 
 #include "oml/cli/commands.h"
+#include "oml/cli/distributed_job.h"
 #include "oml/cli/retrieval_inputs.h"
 #include "oml/common/atomic_file.h"
 #include "oml/common/errors.h"
+#include "oml/distributed/sharded_retrieval.h"
 
 namespace oml::cli {
 namespace {
@@ -45,7 +47,20 @@ void run_search(const SearchOptions& options) {
     throw InputError(fmt::format("--top-k: must be a positive integer (got {})", options.top_k));
   configure_threads(options.index.threads);
   const std::vector<PostprocessorSpec> steps = parse_postprocessor_specs(options.post);
-  const RetrievalInputs inputs = load_retrieval_inputs(options.csv, options.root, options.embeddings, false, false);
+  if (const auto job = join_job()) {
+    // Gallery sharded over the ranks, lists merged on rank 0 (docs/distributed.md).
+    require_distributed_support(steps, options.index);
+    auto inputs =
+        distributed::load_sharded_inputs(*job, options.csv, options.root, options.embeddings, false);
+    TileOptions tiles;
+    tiles.threads = options.index.threads;
+    tiles.progress_label = "exact kNN";
+    const RetrievalResults results = distributed::sharded_retrieve(*job, inputs, options.top_k, tiles);
+    if (job->is_root()) write_results_csv(options.out, results, options.top_k);
+    return;
+  }
+  const RetrievalInputs inputs =
+      load_retrieval_inputs(options.csv, options.root, options.embeddings, false, false);
   const int64_t k = std::max(options.top_k, required_list_length(steps));
   IndexOptions index = options.index;
   index.show_progress = true;

@@ -11,7 +11,18 @@ namespace {
 constexpr double kTerminalRedrawSeconds = 0.1;
 constexpr double kPlainLineSeconds = 10.0;
 
+bool g_progress_enabled = true;
+std::string& progress_prefix() {
+  static std::string prefix;
+  return prefix;
+}
+
 }  // namespace
+
+void set_progress_output(bool enabled, std::string line_prefix) {
+  g_progress_enabled = enabled;
+  progress_prefix() = std::move(line_prefix);
+}
 
 ProgressBar::ProgressBar(std::string label, int64_t total, std::string unit)
     : label_(std::move(label)),
@@ -42,6 +53,8 @@ void ProgressBar::finish() {
 }
 
 void ProgressBar::draw(bool final_line) {
+  if (!g_progress_enabled) return;
+  const std::string& prefix = progress_prefix();
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   const double rate = elapsed > 0 ? static_cast<double>(done_) / elapsed : 0.0;
   const double fraction = total_ > 0 ? static_cast<double>(done_) / static_cast<double>(total_) : 0.0;
@@ -53,10 +66,10 @@ void ProgressBar::draw(bool final_line) {
     const int filled = static_cast<int>(fraction * kWidth + 0.5);
     std::string bar(static_cast<size_t>(filled > kWidth ? kWidth : filled), '#');
     bar.resize(kWidth, '.');
-    std::fprintf(stderr, "\r%s [%s] %s %s\033[K%s", label_.c_str(), bar.c_str(), status, note_.c_str(),
-                 final_line ? "\n" : "");
+    std::fprintf(stderr, "\r%s%s [%s] %s %s\033[K%s", prefix.c_str(), label_.c_str(), bar.c_str(), status,
+                 note_.c_str(), final_line ? "\n" : "");
   } else {
-    std::fprintf(stderr, "%s: %s %s\n", label_.c_str(), status, note_.c_str());
+    std::fprintf(stderr, "%s%s: %s %s\n", prefix.c_str(), label_.c_str(), status, note_.c_str());
   }
   std::fflush(stderr);
 }

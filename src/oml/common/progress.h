@@ -33,4 +33,8 @@ class ProgressBar {
   std::chrono::steady_clock::time_point last_draw_;
 };
 
+// Process-wide, for jobs of several processes: whether progress is drawn at all, and a prefix
+// before each line (e.g. "[rank 1] "). Set once at start-up, before any bar exists.
+void set_progress_output(bool enabled, std::string line_prefix);
+
 }  // namespace oml

@@ -223,12 +223,9 @@ void read_converted(BinaryFile& file, size_t item_size, std::vector<float>& valu
   }
 }
 
-}  // namespace
-
-Matrix read_npy(const std::string& path) {
-  BinaryFile file(path, ".npy file");
-  const NpyHeader header = parse_header(path, read_header_bytes(file));
-  const uint64_t available = file.size() - std::min<uint64_t>(file.size(), header.data_offset);
+// InputError unless the file holds all rows × cols items the header promises.
+void check_data_size(const std::string& path, const NpyHeader& header, uint64_t file_size) {
+  const uint64_t available = file_size - std::min<uint64_t>(file_size, header.data_offset);
   // Compare in elements first so absurd shapes in a damaged header cannot overflow or allocate.
   const auto available_items = static_cast<uint64_t>(available / header.item_size);
   const auto rows = static_cast<uint64_t>(header.rows);
@@ -240,6 +237,16 @@ Matrix read_npy(const std::string& path) {
     throw InputError(path + ": truncated data: shape (" + std::to_string(rows) + ", " + std::to_string(cols) +
                      ") needs " + needed + " bytes, the file has " + std::to_string(available));
   }
+}
+
+}  // namespace
+
+Matrix read_npy(const std::string& path) {
+  BinaryFile file(path, ".npy file");
+  const NpyHeader header = parse_header(path, read_header_bytes(file));
+  check_data_size(path, header, file.size());
+  const auto rows = static_cast<uint64_t>(header.rows);
+  const auto cols = static_cast<uint64_t>(header.cols);
   Matrix matrix;
   matrix.rows = header.rows;
   matrix.cols = header.cols;
@@ -292,6 +299,85 @@ void write_npy(const std::string& path, const Matrix& matrix) {
     out.write(reinterpret_cast<const char*>(matrix.values.data()),
               static_cast<std::streamsize>(matrix.values.size() * sizeof(float)));
   });
+}
+
+struct NpyRowReader::State {
+  std::string path;
+  BinaryFile file;
+  NpyHeader header;
+
+  explicit State(const std::string& p) : path(p), file(p, ".npy file") {
+    header = parse_header(path, read_header_bytes(file));
+    check_data_size(path, header, file.size());
+  }
+
+  // `count` consecutive rows from `first` into `out`, converted to float32.
+  void read_run(int64_t first, int64_t count, float* out) {
+    const auto cols = static_cast<uint64_t>(header.cols);
+    const uint64_t items = static_cast<uint64_t>(count) * cols;
+    file.seek(header.data_offset + static_cast<uint64_t>(first) * cols * header.item_size);
+    if (header.dtype == Dtype::kFloat32) {
+      file.read_exactly(out, items * sizeof(float));
+      return;
+    }
+    std::vector<char> bytes(static_cast<size_t>(items * header.item_size));
+    file.read_exactly(bytes.data(), bytes.size());
+    for (uint64_t i = 0; i < items; ++i) {
+      const char* item = bytes.data() + i * header.item_size;
+      if (header.dtype == Dtype::kFloat16) {
+        uint16_t half = 0;
+        std::memcpy(&half, item, 2);
+        out[i] = half_to_float(half);
+      } else {
+        double value = 0;
+        std::memcpy(&value, item, 8);
+        out[i] = static_cast<float>(value);
+      }
+    }
+  }
+};
+
+NpyRowReader::NpyRowReader(const std::string& path) : state_(std::make_unique<State>(path)) {}
+NpyRowReader::~NpyRowReader() = default;
+
+int64_t NpyRowReader::rows() const { return state_->header.rows; }
+int64_t NpyRowReader::cols() const { return state_->header.cols; }
+
+Matrix NpyRowReader::read_range(int64_t begin, int64_t end) {
+  if (begin < 0 || end < begin || end > rows()) {
+    throw InputError(state_->path + ": rows [" + std::to_string(begin) + ", " + std::to_string(end) +
+                     ") outside the array's " + std::to_string(rows()) + " rows");
+  }
+  Matrix matrix;
+  matrix.rows = end - begin;
+  matrix.cols = cols();
+  matrix.values.resize(static_cast<size_t>(matrix.rows * matrix.cols));
+  if (matrix.rows > 0 && matrix.cols > 0) state_->read_run(begin, matrix.rows, matrix.values.data());
+  return matrix;
+}
+
+Matrix NpyRowReader::read_rows(const std::vector<int64_t>& wanted) {
+  for (int64_t r : wanted) {
+    if (r < 0 || r >= rows()) {
+      throw InputError(state_->path + ": row " + std::to_string(r) + " outside the array's " +
+                       std::to_string(rows()) + " rows");
+    }
+  }
+  Matrix matrix;
+  matrix.rows = static_cast<int64_t>(wanted.size());
+  matrix.cols = cols();
+  matrix.values.resize(static_cast<size_t>(matrix.rows * matrix.cols));
+  if (matrix.cols == 0) return matrix;
+  // One seek + read per run of consecutive file rows.
+  size_t start = 0;
+  while (start < wanted.size()) {
+    size_t end = start + 1;
+    while (end < wanted.size() && wanted[end] == wanted[end - 1] + 1) ++end;
+    state_->read_run(wanted[start], static_cast<int64_t>(end - start),
+                     matrix.row(static_cast<int64_t>(start)));
+    start = end;
+  }
+  return matrix;
 }
 
 }  // namespace oml

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,5 +22,28 @@ Matrix read_npy(const std::string& path);
 
 // Writes float32 C-order .npy atomically (temporary file + rename).
 void write_npy(const std::string& path, const Matrix& matrix);
+
+// Reads chosen rows of a .npy without loading the rest (seek + read per run of consecutive rows):
+// a rank's gallery shard of a file larger than its memory. Same header validation and truncation
+// check as read_npy, done once on opening; float16/float64 are converted to float32.
+class NpyRowReader {
+ public:
+  explicit NpyRowReader(const std::string& path);
+  ~NpyRowReader();
+  NpyRowReader(const NpyRowReader&) = delete;
+  NpyRowReader& operator=(const NpyRowReader&) = delete;
+
+  int64_t rows() const;
+  int64_t cols() const;
+  // Rows [begin, end); InputError naming the file when outside [0, rows()].
+  Matrix read_range(int64_t begin, int64_t end);
+  // Rows `rows` in the order given (any order, repeats allowed); InputError naming the file and
+  // the first row outside [0, rows()).
+  Matrix read_rows(const std::vector<int64_t>& rows);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace oml

@@ -34,10 +34,14 @@ std::pair<uint32_t, uint64_t> locate(const std::vector<uint64_t>& histogram, uin
   return {static_cast<uint32_t>(histogram.size() - 1), 0};  // unreachable for rank < total
 }
 
-double fnmr_for_threshold(const std::vector<float>& pos, double threshold) {
-  int64_t at_or_above = 0;
+uint64_t count_at_or_above(const std::vector<float>& pos, double threshold) {
+  uint64_t at_or_above = 0;
   for (float p : pos) at_or_above += static_cast<double>(p) >= threshold ? 1 : 0;
-  return static_cast<double>(at_or_above) / static_cast<double>(pos.size());
+  return at_or_above;
+}
+
+double fnmr_for_threshold(const std::vector<float>& pos, double threshold) {
+  return static_cast<double>(count_at_or_above(pos, threshold)) / static_cast<double>(pos.size());
 }
 
 struct OrderStatistic {
@@ -82,11 +86,12 @@ std::vector<std::vector<std::optional<double>>> streaming_fnmr_at_fmr(
   return streaming_fnmr_at_fmr(euclidean, problem, fmrs, per_category, tiles);
 }
 
-std::vector<std::vector<std::optional<double>>> streaming_fnmr_at_fmr(const DistanceTileSource& source,
-                                                                      const RetrievalProblem& problem,
-                                                                      const std::vector<double>& fmrs,
-                                                                      bool per_category,
-                                                                      const TileOptions& tiles) {
+std::vector<std::vector<std::optional<double>>> streaming_fnmr_at_fmr(
+    const DistanceTileSource& source, const RetrievalProblem& problem, const std::vector<double>& fmrs,
+    bool per_category, const TileOptions& tiles, const CountReduction& reduce_counts) {
+  const auto reduce = [&](std::vector<uint64_t>& counts) {
+    if (reduce_counts) reduce_counts(counts);
+  };
   const int num_groups = 1 + (per_category ? static_cast<int>(problem.category_names.size()) : 0);
   const int workers = resolve_threads(tiles.threads);
   TileOptions options = tiles;
@@ -134,6 +139,7 @@ std::vector<std::vector<std::optional<double>>> streaming_fnmr_at_fmr(const Dist
   }
   high.clear();
   high.shrink_to_fit();
+  for (auto& histogram : merged) reduce(histogram);
 
   // The order statistics every (group, fmr) needs.
   std::vector<uint64_t> negatives(static_cast<size_t>(num_groups), 0);
@@ -206,6 +212,7 @@ std::vector<std::vector<std::optional<double>>> streaming_fnmr_at_fmr(const Dist
         const auto& src = low[static_cast<size_t>(w) * num_slots + slot];
         for (size_t b = 0; b < kBuckets; ++b) counts[b] += src[b];
       }
+      reduce(counts);
       const uint32_t low_bits = locate(counts, s.rank_in_bucket).first;
       s.value = bits_to_float((s.bucket << kBucketBits) | low_bits);
     }
@@ -222,12 +229,16 @@ std::vector<std::vector<std::optional<double>>> streaming_fnmr_at_fmr(const Dist
       dst.insert(dst.end(), p.begin(), p.end());
     }
   }
-  std::vector<std::vector<std::optional<double>>> out(static_cast<size_t>(num_groups),
-                                                      std::vector<std::optional<double>>(fmrs.size()));
+  // Per group: [#positives, #positives at or above the threshold of each fmr] (counts, so parts of
+  // the gallery can be summed).
+  const size_t per_group = 1 + fmrs.size();
+  std::vector<uint64_t> positive_counts(static_cast<size_t>(num_groups) * per_group, 0);
   for (int g = 0; g < num_groups; ++g) {
     const uint64_t n = negatives[static_cast<size_t>(g)];
     const auto& pos = group_positives[static_cast<size_t>(g)];
-    if (n == 0 || pos.empty()) continue;
+    uint64_t* counts = positive_counts.data() + static_cast<size_t>(g) * per_group;
+    counts[0] = pos.size();
+    if (n == 0) continue;
     for (size_t i = 0; i < fmrs.size(); ++i) {
       const double h = static_cast<double>(n - 1) * fmrs[i];
       const auto lo = static_cast<uint64_t>(std::floor(h));
@@ -235,7 +246,17 @@ std::vector<std::vector<std::optional<double>>> streaming_fnmr_at_fmr(const Dist
       const float x_lo = stats[stat_index.at({g, lo})].value;
       const float x_hi = stats[stat_index.at({g, hi})].value;
       const double threshold = linear_quantile_between(x_lo, x_hi, h - static_cast<double>(lo));
-      out[static_cast<size_t>(g)][i] = fnmr_for_threshold(pos, threshold);
+      counts[1 + i] = count_at_or_above(pos, threshold);
+    }
+  }
+  reduce(positive_counts);
+  std::vector<std::vector<std::optional<double>>> out(static_cast<size_t>(num_groups),
+                                                      std::vector<std::optional<double>>(fmrs.size()));
+  for (int g = 0; g < num_groups; ++g) {
+    const uint64_t* counts = positive_counts.data() + static_cast<size_t>(g) * per_group;
+    if (negatives[static_cast<size_t>(g)] == 0 || counts[0] == 0) continue;
+    for (size_t i = 0; i < fmrs.size(); ++i) {
+      out[static_cast<size_t>(g)][i] = static_cast<double>(counts[1 + i]) / static_cast<double>(counts[0]);
     }
   }
   return out;

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -28,11 +29,17 @@ std::vector<std::vector<std::optional<double>>> streaming_fnmr_at_fmr(
     const Matrix& queries, const Matrix& galleries, const RetrievalProblem& problem,
     const std::vector<double>& fmrs, bool per_category, const TileOptions& tiles = {});
 
+// Sums count buffers element-wise over every process that streams its own part of the pairs
+// (a gallery shard each); null = this process sees every pair. Called the same number of times,
+// with the same lengths, on every participant.
+using CountReduction = std::function<void(std::vector<uint64_t>&)>;
+
 // The same over distances streamed by `source` (e.g. the final distances after postprocessing).
-std::vector<std::vector<std::optional<double>>> streaming_fnmr_at_fmr(const DistanceTileSource& source,
-                                                                      const RetrievalProblem& problem,
-                                                                      const std::vector<double>& fmrs,
-                                                                      bool per_category,
-                                                                      const TileOptions& tiles = {});
+// With `reduce_counts`, `source` and `problem` cover one part of the gallery; histograms and
+// positive counts are summed across the parts, so every part gets the whole-gallery result,
+// identical to one process (the statistic is made of counts only).
+std::vector<std::vector<std::optional<double>>> streaming_fnmr_at_fmr(
+    const DistanceTileSource& source, const RetrievalProblem& problem, const std::vector<double>& fmrs,
+    bool per_category, const TileOptions& tiles = {}, const CountReduction& reduce_counts = nullptr);
 
 }  // namespace oml

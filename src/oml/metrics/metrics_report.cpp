@@ -121,11 +121,15 @@ MetricsReport compute_metrics(const MetricsInputs& inputs, const MetricsConfig& 
   }
 
   if (!config.fmrs.empty()) {
-    const auto fnmr =
-        inputs.final_distances
-            ? streaming_fnmr_at_fmr(inputs.final_distances, problem, config.fmrs, config.per_category, tiles)
-            : streaming_fnmr_at_fmr(inputs.queries, inputs.galleries, problem, config.fmrs, config.per_category,
-                                    tiles);
+    std::vector<std::vector<std::optional<double>>> fnmr;
+    if (inputs.precomputed_fnmr_at_fmr) {
+      fnmr = *inputs.precomputed_fnmr_at_fmr;
+    } else if (inputs.final_distances) {
+      fnmr = streaming_fnmr_at_fmr(inputs.final_distances, problem, config.fmrs, config.per_category, tiles);
+    } else {
+      fnmr = streaming_fnmr_at_fmr(inputs.queries, inputs.galleries, problem, config.fmrs,
+                                   config.per_category, tiles);
+    }
     for (int g = 0; g < num_groups; ++g) {
       auto& block = blocks[static_cast<size_t>(g)]["fnmr@fmr"] = nlohmann::ordered_json::object();
       for (size_t i = 0; i < config.fmrs.size(); ++i) {

@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,9 @@ struct MetricsInputs {
   // fnmr@fmr's distances when postprocessing changed them (spec §11.3); empty = Euclidean
   // distances between `queries` and `galleries`.
   DistanceTileSource final_distances = nullptr;
+  // fnmr@fmr already computed elsewhere ([group][fmr], e.g. over a gallery sharded across
+  // processes); null = streamed here from the distances above.
+  const std::vector<std::vector<std::optional<double>>>* precomputed_fnmr_at_fmr = nullptr;
 };
 
 MetricsReport compute_metrics(const MetricsInputs& inputs, const MetricsConfig& config,

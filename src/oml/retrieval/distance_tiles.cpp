@@ -20,6 +20,14 @@ int resolve_threads(int threads) {
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
+int64_t effective_query_block(int64_t num_queries, const TileOptions& options) {
+  if (options.fixed_query_block) return std::max<int64_t>(1, options.query_block);
+  // Small query sets still spread over every worker.
+  const int threads = resolve_threads(options.threads);
+  const int64_t per_worker = (num_queries + threads - 1) / threads;
+  return std::max<int64_t>(1, std::min(options.query_block, per_worker));
+}
+
 std::vector<float> squared_row_norms(const Matrix& m) {
   std::vector<float> norms(static_cast<size_t>(m.rows));
   for (int64_t r = 0; r < m.rows; ++r) {
@@ -57,9 +65,7 @@ void for_each_distance_tile(const Matrix& queries, const Matrix& galleries, cons
   const int64_t dim = queries.cols;
   if (nq == 0 || ng == 0) return;
   const int threads = resolve_threads(options.threads);
-  // Small query sets still spread over every worker.
-  const int64_t per_worker = (nq + threads - 1) / threads;
-  const int64_t query_block = std::max<int64_t>(1, std::min(options.query_block, per_worker));
+  const int64_t query_block = effective_query_block(nq, options);
   const int64_t gallery_block = std::max<int64_t>(1, std::min(options.gallery_block, ng));
   const int64_t num_query_blocks = (nq + query_block - 1) / query_block;
   const std::vector<float> query_norms = squared_row_norms(queries);

@@ -32,6 +32,10 @@ struct TileOptions {
   const char* progress_label = nullptr;  // shows a progress bar over queries when set
   // Skip the norms/clamp/sqrt pass: visitors that look at few values (top-k) finish only those.
   bool raw_products = false;
+  // Use query_block as given instead of shrinking it to spread a small query set over every
+  // worker: callers that stream a query set in pieces (distributed/) reproduce the tiles, and so
+  // the SGEMM results, of one call over the whole set.
+  bool fixed_query_block = false;
 };
 
 // The one formula every path uses, so all report bit-identical distances.
@@ -44,6 +48,11 @@ using TileVisitor = std::function<void(const DistanceTile&)>;
 
 // Number of workers for_each_distance_tile will use for `threads` (0 = all cores).
 int resolve_threads(int threads);
+
+// Rows per query tile that for_each_distance_tile uses for `num_queries` queries. A tile's
+// distances are bit-for-bit those of the same SGEMM call, so equal tiles mean equal floats;
+// different tile shapes may differ in the last bit (OpenBLAS's kernels depend on the shape).
+int64_t effective_query_block(int64_t num_queries, const TileOptions& options);
 
 // Streams every query × gallery distance through `visit` without building the Q×G matrix:
 // d = sqrt(max(|q|² + |g|² − 2 q·g, 0)) in float32, one SGEMM per tile (spec §12, the form

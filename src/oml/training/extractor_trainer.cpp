@@ -16,9 +16,10 @@
 #include "oml/data/loader.h"  // OrderedPrefetcher
 #include "oml/data/samplers.h"
 #include "oml/models/checkpoint.h"
-#include "oml/models/torch_file.h"
 #include "oml/models/extractor_factory.h"
+#include "oml/models/torch_file.h"
 #include "oml/models/vit.h"
+#include "oml/training/finite_step.h"
 #include "oml/training/training_state.h"
 #include "oml/training/vit_init.h"
 
@@ -346,10 +347,14 @@ TrainingSummary train_extractor(const ExtractorTrainingOptions& options) {
       }
       optimizer->zero_grad();
       loss.backward();
-      optimizer->step();
       const double value = loss.item<double>();
-      summary.step_losses.push_back(value);
-      loss_sum += value;
+      if (step_if_finite(loss, *optimizer)) {
+        summary.step_losses.push_back(value);
+        loss_sum += value;
+        ++record.applied_steps;
+      } else {
+        ++record.skipped_steps;
+      }
       record.last_lr = lr;
       if (progress) {
         progress->set_note(fmt::format("loss {:.4f} lr {:.2e}", value, lr));
@@ -358,7 +363,13 @@ TrainingSummary train_extractor(const ExtractorTrainingOptions& options) {
     }
     if (progress) progress->finish();
     const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-    record.mean_loss = batches.empty() ? 0.0 : loss_sum / static_cast<double>(batches.size());
+    if (!batches.empty() && record.applied_steps == 0) {
+      throw InputError(fmt::format(
+          "epoch {}: every step had a non-finite loss or gradient (training diverged); lower --lr or "
+          "resume from an earlier checkpoint",
+          epoch + 1));
+    }
+    record.mean_loss = record.applied_steps == 0 ? 0.0 : loss_sum / static_cast<double>(record.applied_steps);
     record.images_per_second =
         seconds > 0 ? static_cast<double>(batches.size() * static_cast<size_t>(summary.batch_size)) / seconds
                     : 0.0;
@@ -366,6 +377,10 @@ TrainingSummary train_extractor(const ExtractorTrainingOptions& options) {
     const bool last_epoch = epoch + 1 == options.epochs;
     std::string line = fmt::format("epoch {}/{}: loss {:.4f}, {:.1f} images/s", epoch + 1, options.epochs,
                                    record.mean_loss, record.images_per_second);
+    if (record.skipped_steps > 0) {
+      line += fmt::format(" ({} of {} steps skipped: non-finite loss or gradient)", record.skipped_steps,
+                          batches.size());
+    }
     if (validator && ((epoch + 1) % options.val_every == 0 || last_epoch)) {
       const Matrix embeddings =
           embed_rows(model, cache, validator->rows_to_embed(), options.size, options.eval_batch_size,

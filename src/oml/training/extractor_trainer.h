@@ -72,6 +72,8 @@ struct EpochRecord {
   double mean_loss = 0.0;
   double last_lr = 0.0;
   double images_per_second = 0.0;  // training steps only (no validation)
+  int64_t applied_steps = 0;
+  int64_t skipped_steps = 0;  // non-finite loss or gradient: not applied (training/finite_step.h)
   std::optional<ValidationScores> validation;
   bool is_best = false;
 };

@@ -22,6 +22,7 @@
 #include "oml/io/npy.h"
 #include "oml/models/siamese.h"
 #include "oml/models/siamese_checkpoint.h"
+#include "oml/training/finite_step.h"
 #include "oml/training/knn_pairs.h"
 #include "oml/training/reranker_validation.h"
 
@@ -324,6 +325,7 @@ RerankerTrainingReport train_reranker(ConcatSiameseImpl& model, const Dataframe&
     }
     double loss_sum = 0.0;
     int64_t epoch_steps = 0;
+    int64_t skipped_steps = 0;
     for (const auto& step : steps) {
       if (step.targets.empty()) continue;
       const auto batch_images = images.batch_tensor(step.images);
@@ -334,20 +336,30 @@ RerankerTrainingReport train_reranker(ConcatSiameseImpl& model, const Dataframe&
       const auto loss = torch::binary_cross_entropy_with_logits(logits, target);
       optimizer->zero_grad();
       loss.backward();
-      optimizer->step();
       const float value = loss.item<float>();
+      if (progress) progress->advance();
+      if (!training::step_if_finite(loss, *optimizer)) {
+        ++skipped_steps;
+        continue;
+      }
       report.step_losses.push_back(value);
       loss_sum += value;
       ++epoch_steps;
       ++report.steps;
       report.pairs += static_cast<int64_t>(step.targets.size());
       for (const float t : step.targets) report.positive_pairs += t == 0.0f ? 1 : 0;
-      if (progress) {
-        progress->set_note(fmt::format("loss {:.4f}", value));
-        progress->advance();
-      }
+      if (progress) progress->set_note(fmt::format("loss {:.4f}", value));
     }
     if (progress) progress->finish();
+    if (skipped_steps > 0 && epoch_steps == 0) {
+      throw InputError(fmt::format(
+          "epoch {}: every step had a non-finite loss or gradient (training diverged); lower --lr",
+          epoch + 1));
+    }
+    if (skipped_steps > 0) {
+      log(fmt::format("epoch {}/{}: {} steps skipped (non-finite loss or gradient)", epoch + 1,
+                      options.epochs, skipped_steps));
+    }
     const double mean_loss = epoch_steps == 0 ? 0.0 : loss_sum / static_cast<double>(epoch_steps);
     report.epoch_mean_losses.push_back(mean_loss);
     bool is_best = false;

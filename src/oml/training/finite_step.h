@@ -1,0 +1,15 @@
+#pragma once
+#include <torch/torch.h>
+
+// One non-finite loss or gradient turns every weight into NaN for good (the optimizer's moments
+// keep it), so such a step is skipped instead of applied, as PyTorch's GradScaler does for fp16.
+namespace oml::training {
+
+// True when the loss and every gradient of the optimizer's parameters are finite.
+bool loss_and_gradients_finite(const torch::Tensor& loss, torch::optim::Optimizer& optimizer);
+
+// backward() already ran: applies the step when everything is finite, else drops the gradients.
+// Returns whether the step was applied.
+bool step_if_finite(const torch::Tensor& loss, torch::optim::Optimizer& optimizer);
+
+}  // namespace oml::training

@@ -1,0 +1,165 @@
+// extract, search and evaluate as torchrun jobs of 2 and 3 processes on loopback, launched through
+// scripts/oml-torchrun with the installed /usr/bin/torchrun, against the same command in one
+// process: byte-identical .npy, results CSV and metrics JSON.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <random>
+
+#include "distributed/torchrun_helpers.h"
+#include "oml/io/npy.h"
+
+namespace oml::distributed::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+// 4600 rows: 100 train, the rest validation with queries, galleries and rows that are both,
+// labels of ~45 rows each, sequences, three categories. ~4000 galleries: more than one gallery
+// tile of 2048, so 2 and 3 ranks really split the gallery (3 ranks: one gets none). Continuous
+// embeddings, plus exact duplicates of rows 2500 further on (equal distances across the shard
+// boundary: the tie rule decides).
+std::string write_retrieval_dataset(const Scratch& scratch) {
+  std::mt19937 random(11);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  constexpr int kRows = 4600;
+  constexpr int kDim = 16;
+  Matrix embeddings;
+  embeddings.rows = kRows;
+  embeddings.cols = kDim;
+  for (int i = 0; i < kRows * kDim; ++i) embeddings.values.push_back(normal(random));
+  for (int duplicate = 2600; duplicate < 2700; duplicate += 7) {
+    std::copy(embeddings.row(duplicate - 2500), embeddings.row(duplicate - 2500) + kDim,
+              embeddings.row(duplicate));
+  }
+  write_npy(scratch.file("e.npy"), embeddings);
+  std::ofstream csv(scratch.file("df.csv"));
+  csv << "label,path,split,is_query,is_gallery,category,sequence\n";
+  const char* categories[] = {"cats", "dogs", "birds"};
+  for (int r = 0; r < kRows; ++r) {
+    const int label = r % 101;
+    const bool train = r < 100;
+    const bool query = r % 5 == 0;
+    const bool gallery = !query || r % 3 != 0;
+    const std::string sequence = r % 11 == 0 ? "s" + std::to_string(r % 13) : "";
+    csv << label << ",img" << r << ".jpg," << (train ? "train" : "validation") << ","
+        << (train ? "" : (query ? "True" : "False")) << "," << (train ? "" : (gallery ? "True" : "False"))
+        << "," << categories[label % 3] << "," << sequence << "\n";
+  }
+  return scratch.file("df.csv");
+}
+
+class TorchrunCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!torchrun_installed()) GTEST_SKIP() << "no /usr/bin/torchrun (python3-torch)";
+  }
+};
+
+TEST_F(TorchrunCli, SearchOverTwoAndThreeRanksEqualsOneProcess) {
+  const Scratch scratch("torchrun_search");
+  const std::string csv = write_retrieval_dataset(scratch);
+  const std::string common =
+      "search --csv " + csv + " --embeddings " + scratch.file("e.npy") + " --top-k 7 --threads 1";
+  const CommandResult one = run_oml(common + " --out " + scratch.file("one.csv"));
+  ASSERT_EQ(one.exit_code, 0) << one.output;
+  const std::string expected = read_bytes(scratch.file("one.csv"));
+  ASSERT_GT(expected.size(), 1000u);
+
+  // c10d rendezvous: rank 0 serves the store.
+  const CommandResult two =
+      run_oml_torchrun(2, common + " --out " + scratch.file("two.csv"), scratch.file("logs2"));
+  ASSERT_EQ(two.exit_code, 0) << two.output;
+  EXPECT_EQ(read_bytes(scratch.file("two.csv")), expected);
+
+  // Static rendezvous on a port of our choosing: the torchrun agent serves the store.
+  const std::string rendezvous = "--master_addr=127.0.0.1 --master_port=" + std::to_string(free_port());
+  const CommandResult three =
+      run_oml_torchrun(3, common + " --out " + scratch.file("three.csv"), scratch.file("logs3"), rendezvous);
+  ASSERT_EQ(three.exit_code, 0) << three.output;
+  EXPECT_EQ(read_bytes(scratch.file("three.csv")), expected);
+}
+
+TEST_F(TorchrunCli, EvaluateOverTwoRanksGivesTheSameMetrics) {
+  const Scratch scratch("torchrun_evaluate");
+  const std::string csv = write_retrieval_dataset(scratch);
+  const std::string common = "evaluate --csv " + csv + " --embeddings " + scratch.file("e.npy") +
+                             " --cmc 1,5 --precision 3 --map 5 --fmr 0.001,0.1,0.5 --pcf 0.5,0.9 --categories"
+                             " --threads 1";
+  const CommandResult one = run_oml(common + " --json " + scratch.file("one.json"));
+  ASSERT_EQ(one.exit_code, 0) << one.output;
+  const std::string expected = read_bytes(scratch.file("one.json"));
+  ASSERT_THAT(expected, HasSubstr("fnmr@fmr"));
+  ASSERT_THAT(expected, HasSubstr("pcf"));
+  ASSERT_THAT(expected, HasSubstr("dogs"));
+
+  const CommandResult two =
+      run_oml_torchrun(2, common + " --json " + scratch.file("two.json"), scratch.file("logs"));
+  ASSERT_EQ(two.exit_code, 0) << two.output;
+  EXPECT_EQ(read_bytes(scratch.file("two.json")), expected);
+  // The table goes to stdout once (rank 0), not once per rank.
+  size_t tables = 0;
+  for (size_t at = two.output.find("cmc@1"); at != std::string::npos; at = two.output.find("cmc@1", at + 1))
+    ++tables;
+  EXPECT_EQ(tables, 1u) << two.output;
+}
+
+TEST_F(TorchrunCli, PostprocessingIsRefusedNamingTheStep) {
+  const Scratch scratch("torchrun_post");
+  const std::string csv = write_retrieval_dataset(scratch);
+  const CommandResult result =
+      run_oml_torchrun(2,
+                       "search --csv " + csv + " --embeddings " + scratch.file("e.npy") +
+                           " --post qe:n=2 --threads 1 --out " + scratch.file("r.csv"),
+                       scratch.file("logs"));
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_THAT(result.output, HasSubstr("--post qe"));
+  EXPECT_FALSE(std::ifstream(scratch.file("r.csv")).good());
+}
+
+TEST_F(TorchrunCli, ExtractWritesTheOneProcessFileByteForByte) {
+  if (!std::filesystem::exists("/usr/bin/python3")) GTEST_SKIP() << "no /usr/bin/python3";
+  const Scratch scratch("torchrun_extract");
+  const std::string checkpoint = scratch.file("r18.pth");
+  const CommandResult made =
+      run_command("/usr/bin/python3 " + std::string(OML_SOURCE_DIR) +
+                  "/tests/fixtures/make_resnet_reference.py make resnet18 " + checkpoint);
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  // 7 rows in batches of 2: rank 0 embeds rows 0-3, rank 1 rows 4-6 (whole batches each).
+  std::ofstream(scratch.file("df.csv")) << "label,path,split,is_query,is_gallery\n"
+                                           "0,board.jpg,train,,\n"
+                                           "0,flower.jpg,train,,\n"
+                                           "1,photo.bmp,validation,True,True\n"
+                                           "1,palette.png,validation,True,False\n"
+                                           "1,rgba.png,validation,False,True\n"
+                                           "2,gray.jpg,validation,True,True\n"
+                                           "2,cmyk.jpg,validation,True,True\n";
+  const std::string common = "extract --csv " + scratch.file("df.csv") + " --root " +
+                             std::string(OML_SOURCE_DIR) +
+                             "/tests/fixtures/images --arch resnet18 --weights " + checkpoint +
+                             " --size 32 --batch-size 2 --threads 1";
+  const CommandResult one = run_oml(common + " --out " + scratch.file("one.npy"));
+  ASSERT_EQ(one.exit_code, 0) << one.output;
+  const CommandResult two =
+      run_oml_torchrun(2, common + " --out " + scratch.file("two.npy"), scratch.file("logs"));
+  ASSERT_EQ(two.exit_code, 0) << two.output;
+  const std::string expected = read_bytes(scratch.file("one.npy"));
+  ASSERT_EQ(read_npy(scratch.file("one.npy")).rows, 7);
+  EXPECT_EQ(read_bytes(scratch.file("two.npy")), expected);
+  // Progress from rank 0 only by default ("extract: 4/4 images ..."), every rank with a prefix
+  // under OML_RANK_OUTPUT=all.
+  EXPECT_THAT(two.output, HasSubstr("extract: 4/4 images"));
+  EXPECT_THAT(two.output, ::testing::Not(HasSubstr("extract: 3/3 images")));
+  const CommandResult verbose =
+      run_oml_torchrun(2, common + " --out " + scratch.file("three.npy"), scratch.file("logs_all"),
+                       "--standalone", "OML_RANK_OUTPUT=all");
+  ASSERT_EQ(verbose.exit_code, 0) << verbose.output;
+  EXPECT_THAT(verbose.output, HasSubstr("[rank 0] extract: 4/4 images"));
+  EXPECT_THAT(verbose.output, HasSubstr("[rank 1] extract: 3/3 images"));
+  EXPECT_EQ(read_bytes(scratch.file("three.npy")), expected);
+}
+
+}  // namespace
+}  // namespace oml::distributed::testing
