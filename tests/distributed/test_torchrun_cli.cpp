@@ -21,7 +21,7 @@ using ::testing::HasSubstr;
 // tile of 2048, so 2 and 3 ranks really split the gallery (3 ranks: one gets none). Continuous
 // embeddings, plus exact duplicates of rows 2500 further on (equal distances across the shard
 // boundary: the tie rule decides).
-std::string write_retrieval_dataset(const Scratch& scratch) {
+std::string write_retrieval_dataset(const ScratchDir& scratch) {
   std::mt19937 random(11);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   constexpr int kRows = 4600;
@@ -59,7 +59,7 @@ class TorchrunCli : public ::testing::Test {
 };
 
 TEST_F(TorchrunCli, SearchOverTwoAndThreeRanksEqualsOneProcess) {
-  const Scratch scratch("torchrun_search");
+  const ScratchDir scratch("torchrun_search");
   const std::string csv = write_retrieval_dataset(scratch);
   const std::string common =
       "search --csv " + csv + " --embeddings " + scratch.file("e.npy") + " --top-k 7 --threads 1";
@@ -83,7 +83,7 @@ TEST_F(TorchrunCli, SearchOverTwoAndThreeRanksEqualsOneProcess) {
 }
 
 TEST_F(TorchrunCli, EvaluateOverTwoRanksGivesTheSameMetrics) {
-  const Scratch scratch("torchrun_evaluate");
+  const ScratchDir scratch("torchrun_evaluate");
   const std::string csv = write_retrieval_dataset(scratch);
   const std::string common = "evaluate --csv " + csv + " --embeddings " + scratch.file("e.npy") +
                              " --cmc 1,5 --precision 3 --map 5 --fmr 0.001,0.1,0.5 --pcf 0.5,0.9 --categories"
@@ -107,7 +107,7 @@ TEST_F(TorchrunCli, EvaluateOverTwoRanksGivesTheSameMetrics) {
 }
 
 TEST_F(TorchrunCli, PostprocessingIsRefusedNamingTheStep) {
-  const Scratch scratch("torchrun_post");
+  const ScratchDir scratch("torchrun_post");
   const std::string csv = write_retrieval_dataset(scratch);
   const CommandResult result =
       run_oml_torchrun(2,
@@ -121,7 +121,7 @@ TEST_F(TorchrunCli, PostprocessingIsRefusedNamingTheStep) {
 
 TEST_F(TorchrunCli, ExtractWritesTheOneProcessFileByteForByte) {
   if (!std::filesystem::exists("/usr/bin/python3")) GTEST_SKIP() << "no /usr/bin/python3";
-  const Scratch scratch("torchrun_extract");
+  const ScratchDir scratch("torchrun_extract");
   const std::string checkpoint = scratch.file("r18.pth");
   const CommandResult made =
       run_command("/usr/bin/python3 " + std::string(OML_SOURCE_DIR) +

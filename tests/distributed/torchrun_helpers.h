@@ -3,33 +3,22 @@
 // in a scratch directory, for the distributed CLI tests.
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
 
+#include "support/command.h"
+#include "support/scratch_dir.h"
+
 namespace oml::distributed::testing {
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-inline CommandResult run_command(const std::string& command) {
-  CommandResult result;
-  std::FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (!pipe) return result;
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, n);
-  const int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
+using oml::test_support::CommandResult;
+using oml::test_support::run_command;
+using oml::test_support::run_oml;
+using oml::test_support::ScratchDir;
 
 inline bool torchrun_installed() { return std::filesystem::exists("/usr/bin/torchrun"); }
 
@@ -48,25 +37,6 @@ inline int free_port() {
   }
   ::close(fd);
   return port;
-}
-
-class Scratch {
- public:
-  explicit Scratch(const std::string& name)
-      : path_(std::filesystem::temp_directory_path() / ("oml_" + name + "_" + std::to_string(::getpid()))) {
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~Scratch() { std::filesystem::remove_all(path_); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
-
-// `oml ARGUMENTS` in one process (1 thread).
-inline CommandResult run_oml(const std::string& arguments) {
-  return run_command(std::string(OML_CLI_PATH) + " " + arguments);
 }
 
 // `oml ARGUMENTS` as a torchrun job of `processes` workers on this host. `rendezvous` is

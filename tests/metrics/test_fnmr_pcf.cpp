@@ -5,6 +5,7 @@
 #include "oml/metrics/fnmr_at_fmr.h"
 #include "oml/metrics/pcf.h"
 #include "oml/metrics/symmetric_eigenvalues.h"
+#include "oml/retrieval/nearest_neighbor_index.h"
 #include "oml/retrieval/retrieval_problem.h"
 #include "retrieval/problem_builder.h"
 
@@ -13,7 +14,7 @@ namespace {
 
 using testing::make_dataframe;
 using testing::random_matrix;
-using testing::RowSpec;
+using testing::random_rows;
 
 TEST(FnmrAtFmr, OmlGolden) {
   const auto v = fnmr_at_fmr({0, 0, 1, 1, 2, 2, 5, 5, 9, 9}, {3, 3, 4, 4, 6, 6, 7, 7, 8, 8}, {0.1, 0.5});
@@ -34,23 +35,10 @@ TEST(FnmrAtFmr, NumpyLinearInterpolation) {
 
 // Streaming (two radix passes over tiles) equals the dense reference built from the same tiles.
 TEST(FnmrAtFmr, StreamingEqualsDenseOverallAndPerCategory) {
-  std::mt19937 rng(3);
-  std::vector<RowSpec> rows;
-  const char* categories[] = {"a", "b", "c"};
-  for (int i = 0; i < 220; ++i) {
-    const int kind = static_cast<int>(rng() % 3);
-    rows.push_back({static_cast<int64_t>(rng() % 9), kind != 1, kind != 0,
-                    rng() % 4 ? std::to_string(rng() % 30) : "", categories[rng() % 3]});
-  }
-  const RetrievalProblem problem = make_retrieval_problem(make_dataframe(rows));
+  const RetrievalProblem problem = make_retrieval_problem(make_dataframe(random_rows(220, 9, 30, 3)));
   const Matrix e = random_matrix(220, 12, 9);
-  Matrix queries, galleries;
-  queries.cols = galleries.cols = 12;
-  for (int64_t r : problem.query_rows) queries.values.insert(queries.values.end(), e.row(r), e.row(r) + 12);
-  for (int64_t r : problem.gallery_rows)
-    galleries.values.insert(galleries.values.end(), e.row(r), e.row(r) + 12);
-  queries.rows = problem.num_queries();
-  galleries.rows = problem.num_galleries();
+  const Matrix queries = gather_rows(e, problem.query_rows);
+  const Matrix galleries = gather_rows(e, problem.gallery_rows);
 
   std::vector<std::vector<float>> pos(4), neg(4);
   // One worker: the visitor appends to shared vectors.

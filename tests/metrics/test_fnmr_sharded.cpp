@@ -20,7 +20,7 @@ namespace {
 
 using testing::make_dataframe;
 using testing::random_matrix;
-using testing::RowSpec;
+using testing::random_rows;
 
 // Sums equal-length buffers of `parties` threads; each call returns once all have contributed.
 class SummingBarrier {
@@ -52,15 +52,7 @@ class SummingBarrier {
 };
 
 TEST(FnmrAtFmrSharded, PartsWithSummedCountsEqualTheWholeGallery) {
-  std::mt19937 rng(5);
-  std::vector<RowSpec> rows;
-  const char* categories[] = {"a", "b", "c"};
-  for (int i = 0; i < 180; ++i) {
-    const int kind = static_cast<int>(rng() % 3);
-    rows.push_back({static_cast<int64_t>(rng() % 7), kind != 1, kind != 0,
-                    rng() % 4 ? std::to_string(rng() % 25) : "", categories[rng() % 3]});
-  }
-  const RetrievalProblem problem = make_retrieval_problem(make_dataframe(rows));
+  const RetrievalProblem problem = make_retrieval_problem(make_dataframe(random_rows(180, 7, 25, 5)));
   const Matrix e = random_matrix(180, 10, 4);
   const Matrix queries = gather_rows(e, problem.query_rows);
   const Matrix galleries = gather_rows(e, problem.gallery_rows);

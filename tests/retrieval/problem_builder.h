@@ -46,6 +46,21 @@ inline Dataframe make_dataframe(const std::vector<RowSpec>& specs) {
   return df;
 }
 
+// Rows for metric tests: random labels in [0, labels), each row a query, a gallery or both,
+// three in four rows in one of `sequences` sequences, categories a, b and c.
+inline std::vector<RowSpec> random_rows(int count, int labels, int sequences, uint32_t seed) {
+  std::mt19937 rng(seed);
+  const char* categories[] = {"a", "b", "c"};
+  std::vector<RowSpec> rows;
+  for (int i = 0; i < count; ++i) {
+    const int kind = static_cast<int>(rng() % 3);
+    rows.push_back({static_cast<int64_t>(rng() % static_cast<uint32_t>(labels)), kind != 1, kind != 0,
+                    rng() % 4 ? std::to_string(rng() % static_cast<uint32_t>(sequences)) : "",
+                    categories[rng() % 3]});
+  }
+  return rows;
+}
+
 inline Matrix make_matrix(const std::vector<std::vector<float>>& rows) {
   Matrix m;
   m.rows = static_cast<int64_t>(rows.size());

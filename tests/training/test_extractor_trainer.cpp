@@ -182,6 +182,29 @@ TEST_F(ExtractorTrainerTest, ResumeRefusesChangedOptionsOrAMissingState) {
   }
 }
 
+// The same forward values (so the first loss is bit-identical), a different gradient (so the
+// curves part after the first step), and resume refuses a switch between the two.
+TEST_F(ExtractorTrainerTest, FullNormaliseGradientKeepsTheForwardAndChangesTheSteps) {
+  auto detached = tiny_options("detached.pth");
+  detached.val_every = 0;
+  auto full = tiny_options("full.pth");
+  full.val_every = 0;
+  full.normalise_gradient = NormaliseGradient::kFull;
+  const auto a = train_extractor(detached);
+  const auto b = train_extractor(full);
+  ASSERT_EQ(a.step_losses.size(), b.step_losses.size());
+  EXPECT_EQ(a.step_losses.front(), b.step_losses.front());
+  EXPECT_NE(a.step_losses, b.step_losses);
+  for (double loss : b.step_losses) EXPECT_TRUE(std::isfinite(loss));
+
+  full.resume = true;
+  full.epochs = 4;
+  full.normalise_gradient = NormaliseGradient::kDetached;
+  EXPECT_THROW(train_extractor(full), InputError);
+  EXPECT_EQ(parse_normalise_gradient("full"), NormaliseGradient::kFull);
+  EXPECT_THROW(parse_normalise_gradient("tangent"), InputError);
+}
+
 TEST_F(ExtractorTrainerTest, ArcFaceTrainsAndSavesItsHeadUnderCriterion) {
   auto options = tiny_options("arcface.pth");
   options.loss = ExtractorLossKind::kArcFace;

@@ -18,6 +18,7 @@ struct TrainExtractorArgs {
   std::string optimizer = "adamw";
   std::string schedule = "cosine";
   std::string best_by = "map5";
+  std::string normalise_gradient = "detached";
   std::string precision = "fp32";
   bool no_normalise = false;
   bool no_augment = false;
@@ -68,6 +69,7 @@ void run(TrainExtractorArgs& args) {
   o.schedule = training::parse_lr_schedule(args.schedule);
   o.best_metric = training::parse_best_metric(args.best_by);
   o.normalise = !args.no_normalise;
+  o.normalise_gradient = training::parse_normalise_gradient(args.normalise_gradient);
   o.augmentation.enabled = !args.no_augment;
   o.augmentation.contrast = o.augmentation.saturation = o.augmentation.brightness;
   o.show_progress = !args.quiet;
@@ -85,7 +87,8 @@ void run(TrainExtractorArgs& args) {
 void add_train_extractor_command(CLI::App& app) {
   auto args = std::make_shared<TrainExtractorArgs>();
   auto& o = args->options;
-  auto* cmd = app.add_subcommand("train-extractor", "Train a ViT or ResNet extractor with a metric-learning loss");
+  auto* cmd =
+      app.add_subcommand("train-extractor", "Train a ViT or ResNet extractor with a metric-learning loss");
   cmd->add_option("--csv", o.csv_path, "OML-format CSV (train split to learn, validation split to score)")
       ->required();
   cmd->add_option("--root", o.root, "Directory the CSV paths are relative to (default: the CSV's directory)");
@@ -101,6 +104,11 @@ void add_train_extractor_command(CLI::App& app) {
   cmd->add_option("--size", o.size, "Images are squashed to SIZE x SIZE")->capture_default_str();
   cmd->add_flag("--no-normalise", args->no_normalise,
                 "Train on raw features (default: L2-normalised, so extract with --normalise)");
+  cmd->add_option(
+         "--normalise-gradient", args->normalise_gradient,
+         "detached (OML: the norm is a constant in backward) | full (through the norm; keeps ResNets "
+         "trained from scratch from collapsing to zero features)")
+      ->capture_default_str();
   cmd->add_option("--loss", args->loss, "triplet | arcface")->capture_default_str();
   cmd->add_option("--margin", args->margin, "Triplet margin, or 'soft' for log(1+exp(d_ap-d_an))")
       ->capture_default_str();

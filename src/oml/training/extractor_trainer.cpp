@@ -30,6 +30,7 @@ using Clock = std::chrono::steady_clock;
 
 struct TrainableModel {
   std::shared_ptr<ExtractorModule> extractor;
+  bool normalise_through_norm = false;     // the extractor returns raw features; embed() normalises
   ArcFaceLoss arcface{nullptr};            // set only for the arcface loss
   std::map<int64_t, int64_t> class_index;  // label -> ArcFace class (sorted train labels)
 };
@@ -38,6 +39,13 @@ struct TrainRows {
   std::vector<int64_t> rows;    // CSV rows of the train split
   std::vector<int64_t> labels;  // parallel to rows
 };
+
+torch::Tensor embed(TrainableModel& model, const torch::Tensor& pixels) {
+  auto features = model.extractor->forward(pixels);
+  if (!model.normalise_through_norm) return features;
+  return torch::nn::functional::normalize(features,
+                                          torch::nn::functional::NormalizeFuncOptions().p(2).dim(1));
+}
 
 TrainRows collect_train_rows(const Dataframe& df) {
   TrainRows train;
@@ -52,7 +60,7 @@ TrainRows collect_train_rows(const Dataframe& df) {
 ExtractorSpec resolve_spec(const ExtractorTrainingOptions& options) {
   ExtractorSpec spec;
   spec.arch = options.arch;
-  spec.normalise = options.normalise;
+  spec.normalise = options.normalise && options.normalise_gradient == NormaliseGradient::kDetached;
   spec.vit_override = options.arch_override;
   if (options.gem_p) spec.gem_p = options.gem_p;
   check_extractor_spec(spec);
@@ -71,6 +79,7 @@ nlohmann::ordered_json fingerprint(const ExtractorTrainingOptions& o, const Extr
   json["arch"] = extractor.describe();
   json["size"] = o.size;
   json["normalise"] = o.normalise;
+  if (o.normalise_gradient == NormaliseGradient::kFull) json["normalise_gradient"] = "full";
   json["loss"] = loss_name(o.loss);
   if (o.loss == ExtractorLossKind::kTriplet) {
     json["margin"] =
@@ -102,6 +111,7 @@ TrainableModel build_model(const ExtractorTrainingOptions& options, const Extrac
   torch::manual_seed(options.seed);
   TrainableModel model;
   model.extractor = make_extractor_module(spec);
+  model.normalise_through_norm = options.normalise && options.normalise_gradient == NormaliseGradient::kFull;
   if (!options.weights.empty()) {
     model.extractor->load_checkpoint(options.weights);
   } else if (auto* vit = dynamic_cast<ViTExtractorImpl*>(model.extractor.get())) {
@@ -187,7 +197,7 @@ Matrix embed_rows(TrainableModel& model, DecodedImageCache& cache, const std::ve
       static_cast<size_t>(std::max(1, threads)), 2);
   size_t done = 0;
   while (auto batch = loader.next()) {
-    const auto features = model.extractor->forward(to_tensor(*batch)).contiguous();
+    const auto features = embed(model, to_tensor(*batch)).contiguous();
     const float* data = features.data_ptr<float>();
     for (int64_t i = 0; i < batch->count; ++i) {
       std::copy(data + i * embeddings.cols, data + (i + 1) * embeddings.cols, embeddings.row(rows[done + i]));
@@ -243,6 +253,12 @@ OptimizerKind parse_optimizer(const std::string& name) {
   if (name == "adamw") return OptimizerKind::kAdamW;
   if (name == "sgd") return OptimizerKind::kSgd;
   throw InputError("--optimizer: unknown optimizer '" + name + "' (expected adamw or sgd)");
+}
+
+NormaliseGradient parse_normalise_gradient(const std::string& name) {
+  if (name == "detached") return NormaliseGradient::kDetached;
+  if (name == "full") return NormaliseGradient::kFull;
+  throw InputError("--normalise-gradient: expected detached or full, got '" + name + "'");
 }
 
 BestMetric parse_best_metric(const std::string& name) {
@@ -337,7 +353,7 @@ TrainingSummary train_extractor(const ExtractorTrainingOptions& options) {
       for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
       std::vector<int64_t> labels;
       for (int64_t position : batches[b]) labels.push_back(train.labels[static_cast<size_t>(position)]);
-      const auto features = model.extractor->forward(to_tensor(*pixels));
+      const auto features = embed(model, to_tensor(*pixels));
       torch::Tensor loss;
       if (model.arcface) {
         for (auto& label : labels) label = model.class_index.at(label);

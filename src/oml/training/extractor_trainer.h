@@ -19,10 +19,16 @@ namespace oml::training {
 enum class ExtractorLossKind { kTriplet, kArcFace };
 enum class OptimizerKind { kAdamW, kSgd };
 enum class BestMetric { kMap5, kCmc1 };
+// How training back-propagates through the L2 normalisation of the features. kDetached is OML's
+// x / ||x|| with the norm detached: its gradient has a radial part that shrinks the features, and
+// ResNets trained from scratch collapse to zero features (NaN) within a few epochs. kFull
+// differentiates through the norm (the gradient is tangential), with the same forward values.
+enum class NormaliseGradient { kDetached, kFull };
 
-ExtractorLossKind parse_extractor_loss(const std::string& name);  // triplet | arcface
-OptimizerKind parse_optimizer(const std::string& name);           // adamw | sgd
-BestMetric parse_best_metric(const std::string& name);            // map5 | cmc1
+ExtractorLossKind parse_extractor_loss(const std::string& name);      // triplet | arcface
+OptimizerKind parse_optimizer(const std::string& name);               // adamw | sgd
+BestMetric parse_best_metric(const std::string& name);                // map5 | cmc1
+NormaliseGradient parse_normalise_gradient(const std::string& name);  // detached | full
 
 struct ExtractorTrainingOptions {
   std::string csv_path;
@@ -34,6 +40,7 @@ struct ExtractorTrainingOptions {
   std::string out_path;
   int size = 64;
   bool normalise = true;  // L2-normalised features (OML's normalise_features); extract with --normalise
+  NormaliseGradient normalise_gradient = NormaliseGradient::kDetached;
 
   ExtractorLossKind loss = ExtractorLossKind::kTriplet;
   TripletLossOptions triplet;

@@ -50,6 +50,10 @@ void require_same_fingerprint(const nlohmann::ordered_json& saved, const nlohman
       differences.push_back(key + ": saved " + saved[key].dump() + ", now " + value.dump());
     }
   }
+  // Options recorded only when they leave their default (so older states still resume).
+  for (const auto& [key, value] : saved.items()) {
+    if (!now.contains(key)) differences.push_back(key + ": saved " + value.dump() + ", now the default");
+  }
   if (differences.empty()) return;
   std::string message = path + ": --resume needs the options of the interrupted run; these differ:";
   for (const auto& difference : differences) message += "\n  " + difference;
