@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -11,11 +13,19 @@
 namespace oml {
 namespace {
 
-std::string temporary_sibling(const std::string& path) {
-  return path + ".tmp." + std::to_string(::getpid());
-}
+std::string temporary_sibling(const std::string& path) { return path + ".tmp." + std::to_string(::getpid()); }
 
 }  // namespace
+
+void throw_write_error(const std::string& path, const std::string& detail) {
+  const int error = errno;
+  std::string message = path + ": cannot write";
+  if (error != 0) message += std::string(": ") + std::strerror(error);
+  if (error == ENOSPC || error == EDQUOT || error == EFBIG)
+    message += " (nothing was written to " + path + ")";
+  if (!detail.empty()) message += " [" + detail + "]";
+  throw InputError(message);
+}
 
 void write_path_atomically(const std::string& path, const std::function<void(const std::string&)>& writer) {
   const std::string tmp = temporary_sibling(path);
@@ -35,11 +45,14 @@ void write_path_atomically(const std::string& path, const std::function<void(con
 
 void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& writer) {
   write_path_atomically(path, [&](const std::string& tmp) {
+    errno = 0;
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw InputError(path + ": cannot open for writing");
+    if (!out) throw_write_error(path);
     writer(out);
     out.flush();
-    if (!out) throw InputError(path + ": write failed (disk full?)");
+    if (!out) throw_write_error(path);
+    out.close();  // a file system may report a full disk only here
+    if (!out) throw_write_error(path);
   });
 }
 

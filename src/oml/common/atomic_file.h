@@ -13,4 +13,8 @@ void write_file_atomically(const std::string& path, const std::function<void(std
 // the temporary path; on success it is renamed to `path`, on exception it is removed.
 void write_path_atomically(const std::string& path, const std::function<void(const std::string&)>& writer);
 
+// An InputError for a failed write of `path`: "PATH: cannot write: No space left on device". The
+// reason is errno's, which the failed write() set; `detail` (a library's message) is appended.
+[[noreturn]] void throw_write_error(const std::string& path, const std::string& detail = "");
+
 }  // namespace oml

@@ -269,9 +269,9 @@ Dataframe read_dataframe(const std::string& csv_path, const std::string& root) {
   bool flags_ok = true;
   df.rows.reserve(table.records.size());
   for (const CsvRecord& record : table.records) {
-    if (record.fields.size() != columns.count) {
+    if (record.field_count != columns.count) {
       problems.add(record.line, df.where_line(record.line) + ": expected " + std::to_string(columns.count) +
-                                    " fields as in the header, got " + std::to_string(record.fields.size()));
+                                    " fields as in the header, got " + std::to_string(record.field_count));
       flags_ok = false;
       continue;
     }

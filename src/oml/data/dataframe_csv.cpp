@@ -14,11 +14,20 @@ namespace {
 // how a record's starting line is known without libcsv reporting lines.
 constexpr int kLibcsvRowNotBegun = 0;
 
+// OML's columns hold labels, paths, splits, flags and coordinates: a few hundred bytes a row.
+// These limits are far above that and stop a file that is not such a CSV (a binary, one huge
+// line, a quote never closed) before it is held field by field, at about 40 bytes per field.
+constexpr size_t kMaxLineBytes = size_t{1} << 20;
+constexpr size_t kMaxFieldBytes = size_t{64} << 10;
+
 struct TokenizerState {
   CsvTable table;
   std::vector<std::string> fields;
+  size_t field_count = 0;  // of the current record, including fields not kept
   int64_t record_start_line = 1;
   bool header_done = false;
+  // The first limit a field broke; libcsv calls back from C, so the error is raised after it returns.
+  std::string error;
 };
 
 bool is_blank_record(const std::vector<std::string>& fields) {
@@ -29,11 +38,25 @@ bool is_blank_record(const std::vector<std::string>& fields) {
 
 void on_field(void* text, size_t length, void* data) {
   auto* state = static_cast<TokenizerState*>(data);
+  if (!state->error.empty()) return;
+  if (length > kMaxFieldBytes) {
+    state->error = "field " + std::to_string(state->field_count + 1) + " is " + std::to_string(length) +
+                   " bytes long, more than the limit of " + std::to_string(kMaxFieldBytes) +
+                   " (a quote never closed?)";
+    return;
+  }
+  ++state->field_count;
+  // A row with more fields than the header is refused later (dataframe.cpp), which needs only to
+  // know it has more: the surplus is counted, not kept.
+  if (state->header_done && state->fields.size() > state->table.header.size()) return;
   state->fields.emplace_back(text == nullptr ? "" : std::string(static_cast<const char*>(text), length));
 }
 
 void on_record_end(int /*terminator*/, void* data) {
   auto* state = static_cast<TokenizerState*>(data);
+  if (!state->error.empty()) return;
+  const size_t field_count = state->field_count;
+  state->field_count = 0;
   if (is_blank_record(state->fields)) {
     state->fields.clear();
     return;
@@ -42,7 +65,7 @@ void on_record_end(int /*terminator*/, void* data) {
     state->table.header = std::move(state->fields);
     state->header_done = true;
   } else {
-    state->table.records.push_back({state->record_start_line, std::move(state->fields)});
+    state->table.records.push_back({state->record_start_line, std::move(state->fields), field_count});
   }
   state->fields.clear();
   // The moved-from vector lost its storage; avoid regrowing it field by field on every record.
@@ -72,11 +95,18 @@ CsvTable read_csv_table(const std::string& csv_path) {
     const size_t end = newline == std::string::npos ? bytes.size() : newline + 1;
     if (parser.pstate == kLibcsvRowNotBegun) state.record_start_line = line;
     const size_t length = end - offset;
+    if (length > kMaxLineBytes) {
+      throw InputError(csv_path + ":" + std::to_string(line) + ": line is " + std::to_string(length) +
+                       " bytes long, more than the limit of " + std::to_string(kMaxLineBytes) +
+                       " (is this an OML CSV file?)");
+    }
     if (csv_parse(&parser, bytes.data() + offset, length, on_field, on_record_end, &state) != length) {
       throw InputError(csv_path + ":" + std::to_string(line) +
                        ": malformed CSV quoting: a '\"' inside an unquoted field or text after a closing "
                        "quote (quote such fields and double the inner quotes: \"a \"\"b\"\"\")");
     }
+    if (!state.error.empty())
+      throw InputError(csv_path + ":" + std::to_string(state.record_start_line) + ": " + state.error);
     offset = end;
     ++line;
   }
@@ -84,6 +114,8 @@ CsvTable read_csv_table(const std::string& csv_path) {
     throw InputError(csv_path + ":" + std::to_string(state.record_start_line) +
                      ": malformed CSV quoting: a quoted field is never closed");
   }
+  if (!state.error.empty())
+    throw InputError(csv_path + ":" + std::to_string(state.record_start_line) + ": " + state.error);
   return std::move(state.table);
 }
 

@@ -12,6 +12,9 @@ namespace oml::dataframe_detail {
 struct CsvRecord {
   int64_t line = 0;
   std::vector<std::string> fields;
+  // Fields in the row as written. Only the header's count plus one are kept in `fields`: enough to
+  // see the row is wrong, while a hostile row of a million commas costs no memory.
+  size_t field_count = 0;
 };
 
 struct CsvTable {

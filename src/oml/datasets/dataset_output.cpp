@@ -113,9 +113,10 @@ void write_png(const std::string& path, const cv::Mat& image) {
   if (!cv::imencode(".png", image, bytes, {cv::IMWRITE_PNG_COMPRESSION, 6})) {
     throw std::runtime_error(path + ": PNG encoding failed");
   }
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  if (!out) throw InputError(path + ": cannot write (disk full or no permission?)");
+  // Through a temporary file: a full disk or a kill never leaves a truncated PNG under the name.
+  write_file_atomically(path, [&](std::ostream& out) {
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  });
 }
 
 }  // namespace

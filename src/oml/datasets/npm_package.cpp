@@ -48,6 +48,41 @@ std::string ensure_tarball(const NpmPackage& package, const std::string& npm_dir
   return destination;
 }
 
+// The tarball's bytes are pinned by their sha512, checked before tar runs, so what it holds is what
+// the package's publisher released. These bounds guard against a pin that names a hostile release
+// and against tar's own choices: the sprite sheets and images read later are plain files inside
+// the directory, of sizes such packages have (the largest member used is 10 MB, a whole package 33 MB).
+constexpr uintmax_t kMaxMemberBytes = uintmax_t{64} << 20;
+constexpr uintmax_t kMaxExtractedBytes = uintmax_t{512} << 20;
+constexpr size_t kMaxExtractedEntries = 200000;
+
+// Refuses links (a symlink would make a later read leave the directory) and anything beyond the bounds.
+void check_extracted_tree(const std::string& directory, const std::string& tarball) {
+  uintmax_t total = 0;
+  size_t entries = 0;
+  const auto refuse = [&](const std::string& why) {
+    remove_quietly(directory);
+    throw InputError(tarball + ": " + why + "; delete the file to download it again");
+  };
+  for (const auto& entry : fs::recursive_directory_iterator(directory)) {
+    const std::string name = entry.path().lexically_relative(directory).string();  // not resolving links
+    if (++entries > kMaxExtractedEntries)
+      refuse("more than " + std::to_string(kMaxExtractedEntries) + " files, not an npm package of images");
+    const fs::file_status status = entry.symlink_status();
+    if (fs::is_directory(status)) continue;
+    if (!fs::is_regular_file(status))
+      refuse("member '" + name + "' is a link or special file, not a plain file");
+    if (entry.hard_link_count() > 1) refuse("member '" + name + "' is a hard link");
+    const uintmax_t size = entry.file_size();
+    total += size;
+    if (size > kMaxMemberBytes)
+      refuse("member '" + name + "' is " + std::to_string(size) + " bytes, more than the limit of " +
+             std::to_string(kMaxMemberBytes));
+    if (total > kMaxExtractedBytes)
+      refuse("members take more than the limit of " + std::to_string(kMaxExtractedBytes) + " bytes");
+  }
+}
+
 bool all_present(const std::string& directory, const std::vector<std::string>& members) {
   for (const std::string& member : members) {
     if (!fs::exists(directory + "/" + member)) return false;
@@ -92,6 +127,7 @@ std::string ensure_npm_package_files(const NpmPackage& package, const std::vecto
     throw InputError(tarball + ": tar could not extract the expected files (exit status " +
                      std::to_string(status) + "); delete the file to download it again");
   }
+  check_extracted_tree(staging, tarball);
   remove_quietly(extracted);
   fs::rename(staging, extracted, error);
   if (error) {

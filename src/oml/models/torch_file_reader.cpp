@@ -9,6 +9,7 @@
 #include "oml/common/errors.h"
 #include "oml/common/file_bytes.h"
 #include "oml/models/torch_file.h"
+#include "oml/models/zip_directory.h"
 
 namespace oml {
 namespace {
@@ -18,6 +19,8 @@ using Kind = PickleObject::Kind;
 // torch.save's legacy stream starts with this pickled integer.
 const char kLegacyMagic[] = "\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19";
 constexpr int64_t kLegacyProtocolVersion = 1001;
+// data.pkl holds names and shapes, not tensor data: a few KB to a few MB for real checkpoints.
+constexpr uint64_t kMaxPickleRecordBytes = uint64_t{256} << 20;
 
 torch::ScalarType storage_dtype(const PickleValue& storage_type, const std::string& path) {
   static const std::map<std::string, torch::ScalarType> dtypes = {
@@ -82,23 +85,40 @@ PickleValue read_zip_file(const std::string& path) {
     }
     throw InputError(fmt::format("{}: zip file without data.pkl: not a torch.save checkpoint", path));
   }
+  // Every size is checked against what the zip directory declares before libtorch allocates a
+  // record's buffer, and a storage adopts that buffer instead of copying it: a checkpoint never
+  // takes more memory than its records, which a stored entry cannot make larger than the file.
+  const auto declared = read_zip_entry_sizes(path);
+  const auto pickle_entry = declared.find("data.pkl");
+  if (pickle_entry != declared.end() && pickle_entry->second.uncompressed > kMaxPickleRecordBytes) {
+    throw InputError(
+        fmt::format("{}: data.pkl declares {} bytes, more than the limit of {} (a checkpoint's "
+                    "pickle holds names and shapes, a few MB at most)",
+                    path, pickle_entry->second.uncompressed, kMaxPickleRecordBytes));
+  }
   std::map<std::string, PickleValue> storages;
   auto load_storage = [&](const PickleValue& pid) -> PickleValue {
     const StorageRef ref = parse_storage_id(pid, path);
     auto& slot = storages[ref.key];
     if (slot) return slot;
     const std::string record = "data/" + ref.key;
-    if (!reader->hasRecord(record))
+    const auto entry = declared.find(record);
+    if (!reader->hasRecord(record) || entry == declared.end())
       throw InputError(fmt::format("{}: missing tensor data record '{}'", path, record));
-    auto [data, size] = reader->getRecord(record);
-    auto storage = torch::empty({ref.numel}, torch::TensorOptions().dtype(ref.dtype));
-    const size_t bytes = static_cast<size_t>(storage.nbytes());
-    if (size < bytes) {
+    const uint64_t element_size = c10::elementSize(ref.dtype);
+    const uint64_t record_bytes = entry->second.uncompressed;
+    if (ref.numel < 0 || static_cast<uint64_t>(ref.numel) > record_bytes / element_size) {
       throw InputError(
-          fmt::format("{}: tensor data record '{}' has {} bytes, expected {}", path, record, size, bytes));
+          fmt::format("{}: tensor storage '{}' claims {} elements of {} bytes, but its record '{}' "
+                      "holds {} bytes",
+                      path, ref.key, ref.numel, element_size, record, record_bytes));
     }
-    if (bytes) std::memcpy(storage.data_ptr(), data.get(), bytes);
-    slot = make_storage(storage);
+    auto [data, size] = reader->getRecord(record);
+    if (size < static_cast<uint64_t>(ref.numel) * element_size)
+      throw InputError(fmt::format("{}: tensor data record '{}' is shorter than declared", path, record));
+    c10::Storage bytes(c10::Storage::use_byte_size_t(), size, std::move(data), nullptr, false);
+    slot = make_storage(
+        torch::empty({0}, torch::TensorOptions().dtype(ref.dtype)).set_(bytes, 0, {ref.numel}, {1}));
     return slot;
   };
   try {
@@ -113,11 +133,25 @@ PickleValue read_zip_file(const std::string& path) {
 // Legacy stream: magic, protocol version, sys info, the object (storages as persistent ids), the
 // list of storage keys, then each storage as int64 element count + raw little-endian data.
 PickleValue read_legacy_file(const std::string& path, const std::string& bytes) {
+  // Storages are allocated when the pickle names them, before their data: together they must fit
+  // in the file, which holds that data after the pickles.
   std::map<std::string, torch::Tensor> storages;
+  uint64_t storage_bytes = 0;
   auto load_storage = [&](const PickleValue& pid) -> PickleValue {
     const StorageRef ref = parse_storage_id(pid, path);
     auto& slot = storages[ref.key];
-    if (!slot.defined()) slot = torch::empty({ref.numel}, torch::TensorOptions().dtype(ref.dtype));
+    if (!slot.defined()) {
+      const uint64_t element_size = c10::elementSize(ref.dtype);
+      const uint64_t room = bytes.size() - storage_bytes;
+      if (ref.numel < 0 || static_cast<uint64_t>(ref.numel) > room / element_size) {
+        throw InputError(
+            fmt::format("{}: tensor storage '{}' claims {} elements of {} bytes, more than the "
+                        "{}-byte file holds",
+                        path, ref.key, ref.numel, element_size, bytes.size()));
+      }
+      storage_bytes += static_cast<uint64_t>(ref.numel) * element_size;
+      slot = torch::empty({ref.numel}, torch::TensorOptions().dtype(ref.dtype));
+    }
     return make_storage(slot);
   };
   RestrictedUnpickler unpickler(bytes.data(), bytes.size(), path, load_storage);

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <cerrno>
 #include <map>
 
 #include "oml/common/atomic_file.h"
@@ -118,18 +119,26 @@ void write_torch_file(const std::string& path, const NamedTensors& tensors) {
   pickle.stop();
 
   write_file_atomically(path, [&](std::ostream& out) {
-    caffe2::serialize::PyTorchStreamWriter writer([&out](const void* data, size_t size) -> size_t {
-      out.write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
-      return out ? size : 0;
-    });
-    writer.writeRecord("data.pkl", pickle.bytes().data(), pickle.bytes().size());
-    const std::string byteorder = "little";  // PyTorch >= 2.0 reads it; older versions ignore it
-    writer.writeRecord("byteorder", byteorder.data(), byteorder.size());
-    for (size_t i = 0; i < storages.size(); ++i) {
-      writer.writeRecord("data/" + std::to_string(i), storages[i].data_ptr(), storages[i].nbytes());
+    int write_errno = 0;  // the failed write()'s reason, before libtorch's error handling runs
+    try {
+      caffe2::serialize::PyTorchStreamWriter writer(
+          [&out, &write_errno](const void* data, size_t size) -> size_t {
+            out.write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
+            if (!out && !write_errno) write_errno = errno;
+            return out ? size : 0;
+          });
+      writer.writeRecord("data.pkl", pickle.bytes().data(), pickle.bytes().size());
+      const std::string byteorder = "little";  // PyTorch >= 2.0 reads it; older versions ignore it
+      writer.writeRecord("byteorder", byteorder.data(), byteorder.size());
+      for (size_t i = 0; i < storages.size(); ++i) {
+        writer.writeRecord("data/" + std::to_string(i), storages[i].data_ptr(), storages[i].nbytes());
+      }
+      writer.writeEndOfFile();
+    } catch (const c10::Error& e) {
+      errno = write_errno;
+      throw_write_error(path, e.what_without_backtrace());
     }
-    writer.writeEndOfFile();
-    if (!out) throw std::runtime_error(fmt::format("{}: write failed (disk full?)", path));
+    if (!out) throw_write_error(path);
   });
 }
 

@@ -8,13 +8,12 @@
 
 #include "oml/common/errors.h"
 #include "oml/models/pickle_cycles.h"
+#include "oml/models/pickle_limits.h"
 
 namespace oml {
 namespace {
 
 using Kind = PickleObject::Kind;
-
-constexpr size_t kMaxMemoEntries = 1u << 26;  // far above any checkpoint; bounds hostile files
 
 // Names of the only callables the unpickler evaluates.
 constexpr const char* kOrderedDict = "collections.OrderedDict";
@@ -63,6 +62,28 @@ PickleValue make_pickle_value(PickleObject::Kind kind) {
   auto v = std::make_shared<PickleObject>();
   v->kind = kind;
   return v;
+}
+
+PickleObject::~PickleObject() {
+  if (items.empty() && entries.empty()) return;
+  // Children whose last owner is this object give their own children to `pending` before they go,
+  // so each destructor below runs with nothing left to release: the depth of recursion is one.
+  std::vector<PickleValue> pending;
+  auto take_children = [&pending](PickleObject& object) {
+    for (auto& item : object.items) pending.push_back(std::move(item));
+    for (auto& [key, value] : object.entries) {
+      pending.push_back(std::move(key));
+      pending.push_back(std::move(value));
+    }
+    object.items.clear();
+    object.entries.clear();
+  };
+  take_children(*this);
+  while (!pending.empty()) {
+    PickleValue next = std::move(pending.back());
+    pending.pop_back();
+    if (next && next.use_count() == 1) take_children(*next);
+  }
 }
 
 PickleValue PickleObject::find(const std::string& key) const {
@@ -143,6 +164,16 @@ uint64_t RestrictedUnpickler::read_uint(size_t n) {
   uint64_t value = 0;
   for (size_t i = 0; i < n; ++i) value |= static_cast<uint64_t>(static_cast<uint8_t>(bytes[i])) << (8 * i);
   return value;
+}
+
+void RestrictedUnpickler::push(PickleValue value) {
+  if (++pushes_ > kMaxPicklePushes) fail_too_many_pushes();
+  stack_.push_back(std::move(value));
+}
+
+void RestrictedUnpickler::fail_too_many_pushes() const {
+  fail(fmt::format("more than {} values (a limit far above any checkpoint's; is this a hostile file?)",
+                   kMaxPicklePushes));
 }
 
 PickleValue RestrictedUnpickler::pop() {
@@ -243,6 +274,7 @@ PickleValue RestrictedUnpickler::load() {
   stack_.clear();
   marks_.clear();
   memo_.clear();
+  pushes_ = 0;
   MutatedContainers mutated;
   // A failed load may leave reference cycles among its partial objects: break them on the way out.
   struct ReleaseOnFailure {
@@ -262,12 +294,19 @@ PickleValue RestrictedUnpickler::load() {
         read_bytes(8);
         break;  // FRAME: framing is only a hint
       case '(':
+        if (++pushes_ > kMaxPicklePushes) fail_too_many_pushes();
         marks_.push_back(stack_.size());
         break;     // MARK
       case '.': {  // STOP
         auto result = pop();
         if (mutated.has_cycle())
           fail("a container holds itself (a reference cycle), which no checkpoint needs");
+        if (nests_deeper_than(*result, kMaxPickleNesting)) {
+          fail(
+              fmt::format("containers nest more than {} levels deep (Python's pickle cannot write that; "
+                          "a checkpoint nests about 5)",
+                          kMaxPickleNesting));
+        }
         return result;
       }
       case '0':
@@ -277,35 +316,35 @@ PickleValue RestrictedUnpickler::load() {
         pop_to_mark();
         break;  // POP_MARK
       case '2':
-        stack_.push_back(top());
+        push(top());
         break;  // DUP
       case 'N':
-        stack_.push_back(make_pickle_value(Kind::None));
+        push(make_pickle_value(Kind::None));
         break;
       case 0x88:
       case 0x89: {  // NEWTRUE / NEWFALSE
         auto v = make_pickle_value(Kind::Bool);
         v->boolean = op == 0x88;
-        stack_.push_back(v);
+        push(v);
         break;
       }
       case 'J':
-        stack_.push_back(make_int(static_cast<int32_t>(read_uint(4))));
+        push(make_int(static_cast<int32_t>(read_uint(4))));
         break;  // BININT
       case 'K':
-        stack_.push_back(make_int(read_byte()));
+        push(make_int(read_byte()));
         break;  // BININT1
       case 'M':
-        stack_.push_back(make_int(static_cast<int64_t>(read_uint(2))));
+        push(make_int(static_cast<int64_t>(read_uint(2))));
         break;      // BININT2
       case 0x8a: {  // LONG1
         const size_t n = read_byte();
-        stack_.push_back(make_long(read_bytes(n), n));
+        push(make_long(read_bytes(n), n));
         break;
       }
       case 0x8b: {  // LONG4
         const size_t n = read_uint(4);
-        stack_.push_back(make_long(read_bytes(n), n));
+        push(make_long(read_bytes(n), n));
         break;
       }
       case 'I':
@@ -315,10 +354,10 @@ PickleValue RestrictedUnpickler::load() {
         if (op == 'I' && (line == "00" || line == "01")) {
           auto v = make_pickle_value(Kind::Bool);
           v->boolean = line == "01";
-          stack_.push_back(v);
+          push(v);
         } else {
           try {
-            stack_.push_back(make_int(std::stoll(line)));
+            push(make_int(std::stoll(line)));
           } catch (const std::exception&) {
             fail("integer out of range: " + line);
           }
@@ -328,7 +367,7 @@ PickleValue RestrictedUnpickler::load() {
       case 'F': {  // FLOAT (text)
         auto v = make_pickle_value(Kind::Float);
         v->real = std::strtod(read_line().c_str(), nullptr);
-        stack_.push_back(v);
+        push(v);
         break;
       }
       case 'G': {  // BINFLOAT, big-endian
@@ -337,49 +376,49 @@ PickleValue RestrictedUnpickler::load() {
         for (int i = 0; i < 8; ++i) raw = (raw << 8) | static_cast<uint8_t>(bytes[i]);
         auto v = make_pickle_value(Kind::Float);
         std::memcpy(&v->real, &raw, sizeof raw);
-        stack_.push_back(v);
+        push(v);
         break;
       }
       case 'X': {  // BINUNICODE
         const size_t n = read_uint(4);
-        stack_.push_back(make_text(Kind::String, std::string(read_bytes(n), n)));
+        push(make_text(Kind::String, std::string(read_bytes(n), n)));
         break;
       }
       case 0x8c: {  // SHORT_BINUNICODE
         const size_t n = read_byte();
-        stack_.push_back(make_text(Kind::String, std::string(read_bytes(n), n)));
+        push(make_text(Kind::String, std::string(read_bytes(n), n)));
         break;
       }
       case 0x8d: {  // BINUNICODE8
         const size_t n = read_uint(8);
-        stack_.push_back(make_text(Kind::String, std::string(read_bytes(n), n)));
+        push(make_text(Kind::String, std::string(read_bytes(n), n)));
         break;
       }
       case 'V':
-        stack_.push_back(make_text(Kind::String, read_line()));
+        push(make_text(Kind::String, read_line()));
         break;     // UNICODE (raw-unicode-escape)
       case 'S': {  // STRING: a quoted repr; quotes stripped, escapes kept
         std::string line = read_line();
         if (line.size() >= 2) line = line.substr(1, line.size() - 2);
-        stack_.push_back(make_text(Kind::String, line));
+        push(make_text(Kind::String, line));
         break;
       }
       case 'T':
       case 'B': {  // BINSTRING (py2 str) / BINBYTES
         const size_t n = read_uint(4);
-        stack_.push_back(make_text(op == 'T' ? Kind::String : Kind::Bytes, std::string(read_bytes(n), n)));
+        push(make_text(op == 'T' ? Kind::String : Kind::Bytes, std::string(read_bytes(n), n)));
         break;
       }
       case 'U':
       case 'C': {  // SHORT_BINSTRING / SHORT_BINBYTES
         const size_t n = read_byte();
-        stack_.push_back(make_text(op == 'U' ? Kind::String : Kind::Bytes, std::string(read_bytes(n), n)));
+        push(make_text(op == 'U' ? Kind::String : Kind::Bytes, std::string(read_bytes(n), n)));
         break;
       }
       case 0x8e:
       case 0x96: {  // BINBYTES8 / BYTEARRAY8
         const size_t n = read_uint(8);
-        stack_.push_back(make_text(Kind::Bytes, std::string(read_bytes(n), n)));
+        push(make_text(Kind::Bytes, std::string(read_bytes(n), n)));
         break;
       }
       case 0x97:
@@ -388,23 +427,23 @@ PickleValue RestrictedUnpickler::load() {
       case 0x99:
         break;  // READONLY_BUFFER / BUFFER hints
       case ']':
-        stack_.push_back(make_pickle_value(Kind::List));
+        push(make_pickle_value(Kind::List));
         break;
       case ')':
-        stack_.push_back(make_pickle_value(Kind::Tuple));
+        push(make_pickle_value(Kind::Tuple));
         break;
       case '}':
-        stack_.push_back(make_pickle_value(Kind::Dict));
+        push(make_pickle_value(Kind::Dict));
         break;
       case 0x8f:
-        stack_.push_back(make_pickle_value(Kind::Set));
+        push(make_pickle_value(Kind::Set));
         break;
       case 'l':
       case 't':
       case 0x91: {  // LIST / TUPLE / FROZENSET from mark
         auto v = make_pickle_value(op == 'l' ? Kind::List : op == 't' ? Kind::Tuple : Kind::Set);
         v->items = pop_to_mark();
-        stack_.push_back(v);
+        push(v);
         break;
       }
       case 0x85:
@@ -414,7 +453,7 @@ PickleValue RestrictedUnpickler::load() {
         auto v = make_pickle_value(Kind::Tuple);
         v->items.resize(n);
         for (size_t i = n; i-- > 0;) v->items[i] = pop();
-        stack_.push_back(v);
+        push(v);
         break;
       }
       case 'd': {  // DICT from mark
@@ -422,7 +461,7 @@ PickleValue RestrictedUnpickler::load() {
         if (items.size() % 2) fail("DICT with an odd number of items");
         auto v = make_pickle_value(Kind::Dict);
         for (size_t i = 0; i < items.size(); i += 2) set_item(*v, items[i], items[i + 1]);
-        stack_.push_back(v);
+        push(v);
         break;
       }
       case 'a': {  // APPEND
@@ -460,47 +499,47 @@ PickleValue RestrictedUnpickler::load() {
       case 'c': {  // GLOBAL
         std::string module = read_line();
         std::string name = read_line();
-        stack_.push_back(make_global(module, name));
+        push(make_global(module, name));
         break;
       }
       case 0x93: {  // STACK_GLOBAL
         auto name = pop();
         auto module = pop();
         if (!name->is_string() || !module->is_string()) fail("STACK_GLOBAL needs two strings");
-        stack_.push_back(make_global(module->text, name->text));
+        push(make_global(module->text, name->text));
         break;
       }
       case 'R': {  // REDUCE
         auto args = pop();
         auto callable = pop();
         if (args->kind != Kind::Tuple) fail("REDUCE arguments are not a tuple");
-        stack_.push_back(call(callable, args));
+        push(call(callable, args));
         break;
       }
       case 0x81: {  // NEWOBJ: cls.__new__(cls, *args)
         auto args = pop();
         auto cls = pop();
-        stack_.push_back(call(cls, make_pickle_value(Kind::Tuple)));
+        push(call(cls, make_pickle_value(Kind::Tuple)));
         break;
       }
       case 0x92: {  // NEWOBJ_EX
         pop();
         pop();
         auto cls = pop();
-        stack_.push_back(call(cls, make_pickle_value(Kind::Tuple)));
+        push(call(cls, make_pickle_value(Kind::Tuple)));
         break;
       }
       case 'o': {  // OBJ: class and args after a mark
         auto items = pop_to_mark();
         if (items.empty()) fail("OBJ without a class");
-        stack_.push_back(make_opaque(items[0]->type_name()));
+        push(make_opaque(items[0]->type_name()));
         break;
       }
       case 'i': {  // INST
         std::string module = read_line();
         std::string name = read_line();
         pop_to_mark();
-        stack_.push_back(make_opaque(module + "." + name));
+        push(make_opaque(module + "." + name));
         break;
       }
       case 'b':
@@ -508,19 +547,19 @@ PickleValue RestrictedUnpickler::load() {
         break;  // BUILD: state of opaque objects / OrderedDict._metadata
       case 0x82:
         read_bytes(1);
-        stack_.push_back(make_opaque("copyreg extension"));
+        push(make_opaque("copyreg extension"));
         break;  // EXT1
       case 0x83:
         read_bytes(2);
-        stack_.push_back(make_opaque("copyreg extension"));
+        push(make_opaque("copyreg extension"));
         break;  // EXT2
       case 0x84:
         read_bytes(4);
-        stack_.push_back(make_opaque("copyreg extension"));
+        push(make_opaque("copyreg extension"));
         break;     // EXT4
       case 'Q': {  // BINPERSID
         auto pid = pop();
-        stack_.push_back(persistent_loader_(pid));
+        push(persistent_loader_(pid));
         break;
       }
       case 'P':
@@ -533,7 +572,7 @@ PickleValue RestrictedUnpickler::load() {
                                : op == 'q' ? read_byte()
                                : op == 'r' ? read_uint(4)
                                            : memo_.size();
-        if (memo_.size() >= kMaxMemoEntries) fail("too many memo entries");
+        if (memo_.size() >= kMaxPickleMemo) fail("too many memo entries");
         memo_[index] = top();
         break;
       }
@@ -545,7 +584,7 @@ PickleValue RestrictedUnpickler::load() {
                                            : read_uint(4);
         auto found = memo_.find(index);
         if (found == memo_.end()) fail(fmt::format("memo entry {} read before it was written", index));
-        stack_.push_back(found->second);
+        push(found->second);
         break;
       }
       default:

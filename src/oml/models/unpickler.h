@@ -20,6 +20,13 @@ struct PickleObject;
 using PickleValue = std::shared_ptr<PickleObject>;
 
 struct PickleObject {
+  PickleObject() = default;
+  PickleObject(const PickleObject&) = default;
+  PickleObject& operator=(const PickleObject&) = default;
+  // Releases what it holds without recursing: a hostile pickle nests a million levels deep, and the
+  // default member-wise destruction would overflow the call stack.
+  ~PickleObject();
+
   enum class Kind {
     None,
     Bool,
@@ -75,6 +82,7 @@ class RestrictedUnpickler {
   std::string read_line();
   uint64_t read_uint(size_t n);
 
+  void push(PickleValue value);
   PickleValue pop();
   PickleValue& top();
   std::vector<PickleValue> pop_to_mark();
@@ -83,6 +91,7 @@ class RestrictedUnpickler {
   PickleValue rebuild_tensor(const std::vector<PickleValue>& args);
   void set_item(PickleObject& dict, PickleValue key, PickleValue value);
   [[noreturn]] void fail(const std::string& what) const;
+  [[noreturn]] void fail_too_many_pushes() const;
 
   const char* data_;
   size_t size_;
@@ -92,6 +101,7 @@ class RestrictedUnpickler {
   std::vector<PickleValue> stack_;
   std::vector<size_t> marks_;
   std::unordered_map<uint64_t, PickleValue> memo_;
+  size_t pushes_ = 0;  // values and MARKs pushed by this load (pickle_limits.h)
 };
 
 PickleValue make_pickle_value(PickleObject::Kind kind);

@@ -10,6 +10,25 @@
 namespace oml {
 namespace {
 
+// `oml search` writes lines of four numbers, under 80 bytes; anything far longer is not its output.
+constexpr size_t kMaxLineBytes = 4096;
+
+// std::getline with a bound: a file of one huge line is refused after reading kMaxLineBytes of it.
+// False at the end of the input.
+bool read_line(std::streambuf* buffer, std::string& line, const std::string& path, int64_t line_number) {
+  line.clear();
+  while (true) {
+    const int c = buffer->sbumpc();
+    if (c == std::char_traits<char>::eof()) return !line.empty();
+    if (c == '\n') return true;
+    if (line.size() == kMaxLineBytes) {
+      throw InputError(path + ":" + std::to_string(line_number) + ": line is longer than " +
+                       std::to_string(kMaxLineBytes) + " bytes (not a file written by oml search?)");
+    }
+    line.push_back(static_cast<char>(c));
+  }
+}
+
 std::vector<std::string> split_commas(const std::string& line) {
   std::vector<std::string> fields;
   size_t start = 0;
@@ -60,13 +79,14 @@ RetrievalResults read_search_results(const std::string& path, const RetrievalPro
   const auto gallery_position = position_by_row(problem.gallery_rows);
 
   std::string line;
-  if (!std::getline(in, line)) throw InputError(path + ":1: empty file, expected a header");
+  if (!read_line(in.rdbuf(), line, path, 1)) throw InputError(path + ":1: empty file, expected a header");
   if (!line.empty() && line.back() == '\r') line.pop_back();
   if (line != "query_row,rank,gallery_row,distance") {
-    throw InputError(path + ":1: expected the header 'query_row,rank,gallery_row,distance' (got '" + line + "')");
+    throw InputError(path + ":1: expected the header 'query_row,rank,gallery_row,distance' (got '" + line +
+                     "')");
   }
   int64_t line_number = 1;
-  while (std::getline(in, line)) {
+  while (read_line(in.rdbuf(), line, path, line_number + 1)) {
     ++line_number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;
@@ -81,7 +101,8 @@ RetrievalResults read_search_results(const std::string& path, const RetrievalPro
     const float distance = parse_distance(fields[3], where);
     const auto q = query_position.find(query_row);
     if (q == query_position.end()) {
-      throw InputError(where + ": column 'query_row': row " + fields[0] + " is not a validation query of the CSV");
+      throw InputError(where + ": column 'query_row': row " + fields[0] +
+                       " is not a validation query of the CSV");
     }
     const auto g = gallery_position.find(gallery_row);
     if (g == gallery_position.end()) {

@@ -19,6 +19,7 @@
 #include "oml/models/extractor_factory.h"
 #include "oml/models/torch_file.h"
 #include "oml/models/vit.h"
+#include "oml/training/epoch_commit.h"
 #include "oml/training/finite_step.h"
 #include "oml/training/training_state.h"
 #include "oml/training/vit_init.h"
@@ -310,6 +311,9 @@ TrainingSummary train_extractor(const ExtractorTrainingOptions& options) {
     const TrainingState saved = read_training_state(state_path);
     require_same_fingerprint(saved.fingerprint, state.fingerprint, state_path);
     state = saved;
+    settle_pending(
+        {options.out_path, last_checkpoint_path(options.out_path), optimizer_state_path(options.out_path)},
+        state.epochs_done);
     restore_last_checkpoint(model, last_checkpoint_path(options.out_path));
     torch::load(*optimizer, optimizer_state_path(options.out_path));
     // Replaying the sampler keeps every later epoch's batches those of an uninterrupted run.
@@ -411,19 +415,29 @@ TrainingSummary train_extractor(const ExtractorTrainingOptions& options) {
     // Without validation the newest weights are the output.
     if (!validator) record.is_best = true;
     const NamedTensors tensors = checkpoint_tensors(model);
+    // The epoch's files wait under pending names until the state commits them (epoch_commit.h).
+    const int64_t done = epoch + 1;
+    const std::vector<std::string> epoch_files = {options.out_path, last_checkpoint_path(options.out_path),
+                                                  optimizer_state_path(options.out_path)};
     if (record.is_best) {
-      write_torch_file(options.out_path, tensors);
+      write_torch_file(pending_path(options.out_path, done), tensors);
       state.best_epoch = epoch + 1;
       if (record.validation) state.best_score = pick_score(*record.validation, options.best_metric);
       line += validator ? fmt::format(" (best, saved {})", options.out_path)
                         : fmt::format(" (saved {})", options.out_path);
     }
-    write_torch_file(last_checkpoint_path(options.out_path), tensors);
-    write_path_atomically(optimizer_state_path(options.out_path),
-                          [&](const std::string& temporary) { torch::save(*optimizer, temporary); });
-    state.epochs_done = epoch + 1;
+    write_torch_file(pending_path(epoch_files[1], done), tensors);
+    write_path_atomically(pending_path(epoch_files[2], done), [&](const std::string& temporary) {
+      try {
+        torch::save(*optimizer, temporary);
+      } catch (const c10::Error& e) {
+        throw_write_error(epoch_files[2], e.what_without_backtrace());
+      }
+    });
+    state.epochs_done = done;
     state.history.push_back(epoch_json(record));
-    write_training_state(state_path, state);  // last: it commits the files above
+    write_training_state(state_path, state);  // the commit
+    publish_pending(epoch_files, done);
     log(line);
     summary.epochs.push_back(std::move(record));
   }

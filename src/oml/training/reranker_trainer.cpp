@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -22,6 +23,7 @@
 #include "oml/io/npy.h"
 #include "oml/models/siamese.h"
 #include "oml/models/siamese_checkpoint.h"
+#include "oml/training/epoch_commit.h"
 #include "oml/training/finite_step.h"
 #include "oml/training/knn_pairs.h"
 #include "oml/training/reranker_validation.h"
@@ -134,20 +136,27 @@ struct BestEpoch {
   }
 };
 
-void save_checkpoint(const ConcatSiameseImpl& model, const torch::optim::Optimizer& optimizer,
-                     int64_t epochs_done, const BestEpoch& best, const std::string& path) {
-  save_concat_siamese(model, path);
+// The optimizer and epoch count beside the checkpoint at `path`: the record --resume trusts, so
+// written after the epoch's weights (as pending files) and before those are renamed into place.
+void save_training_state(const torch::optim::Optimizer& optimizer, int64_t epochs_done, const BestEpoch& best,
+                         const std::string& path) {
   torch::serialize::OutputArchive archive;
   archive.write("epochs_done", torch::tensor(epochs_done, torch::kInt64));
   archive.write("best_epoch", torch::tensor(best.epoch, torch::kInt64));
   archive.write("best_scores", torch::tensor({best.cmc1, best.map10, best.fuse}, torch::kFloat64));
   optimizer.save(archive);
-  write_path_atomically(training_state_path(path), [&](const std::string& tmp) { archive.save_to(tmp); });
+  write_path_atomically(training_state_path(path), [&](const std::string& tmp) {
+    try {
+      archive.save_to(tmp);
+    } catch (const c10::Error& e) {
+      throw_write_error(training_state_path(path), e.what_without_backtrace());
+    }
+  });
 }
 
+// `epoch_files`: the files an epoch writes (epoch_commit.h), put in the state the record names first.
 int64_t load_checkpoint(ConcatSiameseImpl& model, torch::optim::Optimizer& optimizer, BestEpoch& best,
-                        const std::string& path) {
-  load_concat_siamese(model, path);
+                        const std::string& path, const std::vector<std::string>& epoch_files) {
   const std::string state_path = training_state_path(path);
   if (!std::filesystem::exists(state_path)) {
     throw InputError(fmt::format(
@@ -158,6 +167,13 @@ int64_t load_checkpoint(ConcatSiameseImpl& model, torch::optim::Optimizer& optim
   try {
     archive.load_from(state_path);
     archive.read("epochs_done", epochs_done);
+  } catch (const c10::Error& e) {
+    throw InputError(
+        fmt::format("--resume {}: cannot read {}: {}", path, state_path, e.what_without_backtrace()));
+  }
+  training::settle_pending(epoch_files, epochs_done.item<int64_t>());
+  load_concat_siamese(model, path);
+  try {
     torch::Tensor best_epoch;
     torch::Tensor best_scores;
     if (archive.try_read("best_epoch", best_epoch) && archive.try_read("best_scores", best_scores)) {
@@ -175,7 +191,7 @@ int64_t load_checkpoint(ConcatSiameseImpl& model, torch::optim::Optimizer& optim
 }
 
 // "<out>.json": what the held-out validation chose, for users and scripts (`oml demo` reads fuse).
-void write_choice(const std::string& out, const RerankerEpochValidation& v, int64_t queries,
+void write_choice(const std::string& json_path, const RerankerEpochValidation& v, int64_t queries,
                   const RerankerTrainingOptions& options) {
   nlohmann::ordered_json json;
   json["best_epoch"] = v.epoch;
@@ -188,10 +204,12 @@ void write_choice(const std::string& out, const RerankerEpochValidation& v, int6
                       {"reranked_map10", v.reranked_map10},
                       {"fused_cmc1", v.fused_cmc1},
                       {"fused_map10", v.fused_map10}};
-  write_path_atomically(out + ".json", [&](const std::string& tmp) {
+  write_path_atomically(json_path, [&](const std::string& tmp) {
+    errno = 0;
     std::ofstream file(tmp);
     file << json.dump(2) << "\n";
-    if (!file) throw InputError("cannot write " + tmp);
+    file.close();  // the check must follow the last write() (a full disk fails it)
+    if (!file) throw_write_error(json_path);
   });
 }
 
@@ -297,7 +315,13 @@ RerankerTrainingReport train_reranker(ConcatSiameseImpl& model, const Dataframe&
   auto optimizer = make_optimizer(model, options.optimizer, options.lr);
   RerankerTrainingReport report;
   BestEpoch best;
-  if (!options.resume.empty()) report.first_epoch = load_checkpoint(model, *optimizer, best, options.resume);
+  // What one epoch writes, committed by last_path's training state (epoch_commit.h).
+  const std::vector<std::string> epoch_files = {last_path, options.out, options.out + ".json"};
+  if (!options.resume.empty()) {
+    std::vector<std::string> settle = epoch_files;
+    settle.push_back(options.resume);
+    report.first_epoch = load_checkpoint(model, *optimizer, best, options.resume, settle);
+  }
   report.best_epoch = best.epoch;
   // Replay the sampler so a resumed run draws the batches the uninterrupted run would have drawn.
   for (int64_t e = 0; e < report.first_epoch; ++e) sampler.next_epoch();
@@ -393,13 +417,17 @@ RerankerTrainingReport train_reranker(ConcatSiameseImpl& model, const Dataframe&
                       "{:.4f}; best fusion fuse={} {:.4f} / {:.4f}{}",
                       epoch + 1, options.epochs, mean_loss, v.knn_cmc1, v.knn_map10, v.reranked_cmc1,
                       v.reranked_map10, v.fuse, v.fused_cmc1, v.fused_map10, is_best ? "  best" : ""));
-      if (is_best && !options.out.empty()) write_choice(options.out, v, knn.queries, options);
+      if (is_best && !options.out.empty())
+        write_choice(training::pending_path(options.out + ".json", epoch + 1), v, knn.queries, options);
     } else {
       log(fmt::format("epoch {}/{}: loss {:.4f}", epoch + 1, options.epochs, mean_loss));
     }
     if (!options.out.empty()) {
-      save_checkpoint(model, *optimizer, epoch + 1, best, last_path);
-      if (is_best) save_concat_siamese(model, options.out);
+      save_concat_siamese(model, training::pending_path(last_path, epoch + 1));
+      if (is_best && options.out != last_path)
+        save_concat_siamese(model, training::pending_path(options.out, epoch + 1));
+      save_training_state(*optimizer, epoch + 1, best, last_path);  // the commit
+      training::publish_pending(epoch_files, epoch + 1);
     }
   }
   model.train();

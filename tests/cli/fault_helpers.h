@@ -1,0 +1,99 @@
+#pragma once
+// Runs the built `oml` as a child that can be killed, or limited to a file size (RLIMIT_FSIZE), to
+// test what a crash or a full disk leaves behind (test_faults_cli.cpp).
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+namespace oml::faults {
+
+struct ChildOptions {
+  // Bytes any one file may reach (RLIMIT_FSIZE); 0 = no limit. A write past it raises SIGXFSZ,
+  // which kills the child in the middle of that write, as kill -9 would: no handler, no cleanup.
+  rlim_t file_size_limit = 0;
+  // With SIGXFSZ ignored, that write fails with EFBIG instead: a disk that is full for this file.
+  bool fail_writes_instead = false;
+};
+
+// In a forked child: applies `options` and becomes `oml ARGS` (never returns).
+[[noreturn]] inline void exec_oml(const std::vector<std::string>& args, const ChildOptions& options) {
+  if (options.fail_writes_instead) ::signal(SIGXFSZ, SIG_IGN);  // kept across exec
+  if (options.file_size_limit > 0) {
+    const rlimit limit{options.file_size_limit, options.file_size_limit};
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+  }
+  std::vector<char*> argv;
+  std::string program = OML_CLI_PATH;
+  argv.push_back(program.data());
+  std::vector<std::string> copies = args;
+  for (auto& arg : copies) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  ::execv(program.c_str(), argv.data());
+  ::_exit(127);
+}
+
+// Starts `oml ARGS` with stdout and stderr going to the file `log` (to be watched while it runs).
+inline pid_t start_oml(const std::vector<std::string>& args, const std::string& log) {
+  const pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  ::dup2(fd, 1);
+  ::dup2(fd, 2);
+  exec_oml(args, {});
+}
+
+inline int wait_for(pid_t pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return status;
+}
+
+// Runs to the end; the raw wait status. The output goes through a pipe, which the file size
+// limit does not cover, and is written to `log` afterwards.
+inline int run_oml_child(const std::vector<std::string>& args, const std::string& log,
+                         const ChildOptions& options = {}) {
+  int fds[2];
+  if (::pipe(fds) != 0) return -1;
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(fds[0]);
+    ::dup2(fds[1], 1);
+    ::dup2(fds[1], 2);
+    exec_oml(args, options);
+  }
+  ::close(fds[1]);
+  std::string output;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::read(fds[0], buffer, sizeof buffer)) > 0) output.append(buffer, static_cast<size_t>(n));
+  ::close(fds[0]);
+  std::ofstream(log, std::ios::binary | std::ios::trunc) << output;
+  return wait_for(pid);
+}
+
+inline std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Names in `dir` that start with `prefix`, sorted.
+inline std::vector<std::string> names_starting(const std::filesystem::path& dir, const std::string& prefix) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) == 0) names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace oml::faults
