@@ -55,7 +55,8 @@ struct ServeDataset {
 };
 
 // Built once per test binary (checkpoints + extract take a few seconds); nullopt with a reason in
-// `why` when /usr/bin/python3 cannot make the checkpoints.
+// `why` when /usr/bin/python3 cannot make the checkpoints. Extracted one image per forward, as the
+// server embeds a lone query, so the stored and the served embeddings are the same floats.
 inline const ServeDataset* shared_dataset(std::string& why) {
   static std::optional<ServeDataset> dataset;
   static std::string failure;
@@ -99,7 +100,7 @@ inline const ServeDataset* shared_dataset(std::string& why) {
     } else {
       const auto extracted =
           run_oml("extract --csv " + d.csv + " --root " + images_dir() + " --weights " + d.extractor +
-                  " --arch resnet18 --size 64 --threads 1 --out " + d.embeddings);
+                  " --arch resnet18 --size 64 --threads 1 --batch-size 1 --out " + d.embeddings);
       if (extracted.exit_code != 0) {
         failure = "oml extract failed: " + extracted.output;
       } else {

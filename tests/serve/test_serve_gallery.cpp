@@ -44,30 +44,32 @@ TEST_F(ServeGallery, AddSearchAndDelete) {
   ASSERT_GT(server.wait_until_listening(), 0) << server.log();
   httplib::Client client(server.host(), server.port());
   client.set_read_timeout(300);
-  const std::string image = read_bytes(images_dir() + "/palette_trns.png");
+  // A flat CMYK colour: unlike the gallery's photos, so the addition is its own nearest item.
+  const std::string image = read_bytes(images_dir() + "/cmyk_flat.jpg");
 
   // An image with a label (a browser form): it gets the first row after the CSV's 11.
   const httplib::MultipartFormDataItems form = {
-      {"image", image, "new.png", "image/png"}, {"label", "7", "", ""}, {"path", "uploads/new.png", "", ""}};
+      {"image", image, "new.png", "image/png"}, {"label", "7", "", ""}, {"path", "uploads/new.jpg", "", ""}};
   auto added = client.Post("/gallery", form);
   ASSERT_TRUE(added);
   ASSERT_EQ(added->status, 201) << added->body;
   EXPECT_EQ(json::parse(added->body), json({{"row", 11}, {"gallery_size", 11}}));
-  auto found = client.Post("/search?top_k=3", image, "image/png");
+  auto found = client.Post("/search?top_k=3", image, "image/jpeg");
   ASSERT_TRUE(found);
   ASSERT_EQ(found->status, 200) << found->body;
   const json retrieved = json::parse(found->body)["retrieved"];
   EXPECT_EQ(retrieved[0]["row"], 11);
   EXPECT_EQ(retrieved[0]["label"], 7);
-  EXPECT_EQ(retrieved[0]["path"], "uploads/new.png");
-  EXPECT_EQ(retrieved[0]["distance"], 0.0);
+  EXPECT_EQ(retrieved[0]["path"], "uploads/new.jpg");
+  // |q|² + |g|² - 2q·g in float32 (the exact index's GEMM form) leaves a little above 0.
+  EXPECT_LT(retrieved[0]["distance"].get<double>(), 0.05);
   // The re-ranker read the stored upload too (the item is in its block): still a full answer.
   EXPECT_EQ(json::parse(found->body)["results"].size(), 3u);
   auto thumbnail = client.Get("/gallery/11/image");
   ASSERT_TRUE(thumbnail);
   EXPECT_EQ(thumbnail->status, 200);
   EXPECT_EQ(thumbnail->body, image);
-  EXPECT_EQ(thumbnail->get_header_value("Content-Type"), "image/png");
+  EXPECT_EQ(thumbnail->get_header_value("Content-Type"), "image/jpeg");
 
   // An embedding with the path of an existing image (the re-ranker will read it).
   const json item = {{"embedding", probe(3, 512)}, {"label", 9}, {"path", "flower.jpg"}};
@@ -95,8 +97,10 @@ TEST_F(ServeGallery, AddSearchAndDelete) {
   EXPECT_EQ(client.Delete("/gallery/12")->status, 404);
   EXPECT_EQ(client.Delete("/gallery/0")->status, 200);
   auto after = client.Post("/search?top_k=20", read_bytes(d.query_image), "image/jpeg");
+  ASSERT_EQ(after->status, 200) << after->body;
   std::set<int64_t> rows;
-  for (const auto& hit : json::parse(after->body)["results"]) rows.insert(hit["row"].get<int64_t>());
+  const json after_body = json::parse(after->body);
+  for (const auto& hit : after_body["results"]) rows.insert(hit["row"].get<int64_t>());
   EXPECT_EQ(rows, (std::set<int64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 11}));
   EXPECT_EQ(json::parse(client.Get("/health")->body)["gallery_size"], 10);
 }

@@ -50,9 +50,7 @@ void expect_same_ranking(const json& results, const std::vector<Ranked>& expecte
   for (size_t i = 0; i < expected.size(); ++i) {
     EXPECT_EQ(results[i]["row"].get<int64_t>(), expected[i].row)
         << "rank " << i + 1 << ": " << results.dump();
-    // The query is embedded alone here, in a batch of eleven by `oml extract`: float rounding only.
-    EXPECT_NEAR(results[i]["distance"].get<float>(), expected[i].distance, 1e-4f * (1 + expected[i].distance))
-        << "rank " << i + 1;
+    EXPECT_EQ(results[i]["distance"].get<float>(), expected[i].distance) << "rank " << i + 1;
   }
 }
 
@@ -89,8 +87,17 @@ TEST_F(ServeSearch, ImageQueryMatchesOmlSearchWithTheSameChain) {
   EXPECT_EQ(body["skipped"], json::array());
   // The page's "before" list is plain kNN (the chain's first input).
   expect_same_ranking(body["retrieved"], knn_only);
-  EXPECT_EQ(body["results"][0]["path"], "board.jpg");  // the crop finds its source photo first
-  EXPECT_EQ(body["results"][0]["label"], 0);
+  // Each hit carries its CSV row's label and path.
+  const std::vector<std::pair<int, std::string>> csv = {{0, "board.jpg"},     {1, "flower.jpg"},
+                                                        {0, "photo.bmp"},     {0, "rgba.png"},
+                                                        {2, "f3_422.jpg"},    {2, "f3_420_progressive.jpg"},
+                                                        {1, "icon_rgba.png"}, {0, "palette.png"},
+                                                        {0, "cmyk.jpg"},      {0, "gray.jpg"}};
+  for (const auto& hit : body["results"]) {
+    const auto& [label, path] = csv.at(hit["row"].get<size_t>());
+    EXPECT_EQ(hit["label"], label);
+    EXPECT_EQ(hit["path"], path);
+  }
 
   // The same image as a browser form sends it.
   const httplib::MultipartFormDataItems form = {{"image", image, "q.jpg", "image/jpeg"}};
@@ -112,7 +119,7 @@ TEST_F(ServeSearch, ImageQueryMatchesOmlSearchWithTheSameChain) {
   expect_same_ranking(vector_body["results"], qe_only);
   // With the stored vector the distances are exactly `oml search`'s.
   for (size_t i = 0; i < qe_only.size(); ++i)
-    EXPECT_EQ(vector_body["results"][i]["distance"], qe_only[i].distance);
+    EXPECT_EQ(vector_body["results"][i]["distance"].get<float>(), qe_only[i].distance);
 
   // /embed gives the vector that `oml extract` stored for that image.
   auto embedded = client.Post("/embed", image, "application/octet-stream");
@@ -120,7 +127,7 @@ TEST_F(ServeSearch, ImageQueryMatchesOmlSearchWithTheSameChain) {
   ASSERT_EQ(embedded->status, 200) << embedded->body;
   const auto values = json::parse(embedded->body)["embedding"].get<std::vector<float>>();
   ASSERT_EQ(static_cast<int64_t>(values.size()), stored.cols);
-  for (int64_t c = 0; c < stored.cols; ++c) EXPECT_NEAR(values[c], q[c], 1e-4f * (1 + std::abs(q[c]))) << c;
+  EXPECT_EQ(values, std::vector<float>(q, q + stored.cols));
 }
 
 TEST_F(ServeSearch, ConcurrentRequestsAreBatchedAndAnsweredAsAlone) {

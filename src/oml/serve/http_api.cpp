@@ -4,6 +4,7 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -50,10 +51,21 @@ Handler instrumented(Metrics& metrics, std::string route, Handler handler) {
   };
 }
 
+// The shortest decimal that reads back to the same float32 (as `oml search` writes distances),
+// not the longer text of the float's double value.
+double shortest(float value) { return std::strtod(fmt::format("{}", value).c_str(), nullptr); }
+
+json floats_json(const std::vector<float>& values) {
+  json out = json::array();
+  for (const float v : values) out.push_back(shortest(v));
+  return out;
+}
+
 json hits_json(const std::vector<SearchHit>& hits) {
   json out = json::array();
   for (const SearchHit& hit : hits) {
-    out.push_back({{"row", hit.row}, {"label", hit.label}, {"path", hit.path}, {"distance", hit.distance}});
+    out.push_back(
+        {{"row", hit.row}, {"label", hit.label}, {"path", hit.path}, {"distance", shortest(hit.distance)}});
   }
   return out;
 }
@@ -111,7 +123,8 @@ class Routes {
     const RequestInput input = read_request_input(request);
     if (!input.image) throw HttpError(400, "send an image (body or form field 'image')");
     const WorkResult result = run(image_work(*input.image, false, false));
-    reply_json(response, 200, {{"embedding", result.embedding}, {"dim", result.embedding.size()}});
+    reply_json(response, 200,
+               {{"embedding", floats_json(result.embedding)}, {"dim", result.embedding.size()}});
   }
 
   void add(const httplib::Request& request, httplib::Response& response) const {
