@@ -2,6 +2,7 @@
 // Shared by the `oml serve` tests: a real dataset of fixture images with random-init ResNet-18
 // checkpoints (made by make_serve_checkpoints.py) embedded by `oml extract`, and the built binary
 // started as a server on a free port (--port 0; the port is read from its start-up line).
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -180,6 +181,18 @@ class ServerProcess {
   int exit_status_ = -1;
   int port_ = -1;
   std::string host_;
+};
+
+// Fixture of the tests that need the shared dataset: skipped, with the reason, where it cannot be
+// made.
+class ServeDatasetTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why;
+    dataset_ = shared_dataset(why);
+    if (!dataset_) GTEST_SKIP() << why;
+  }
+  const ServeDataset* dataset_ = nullptr;
 };
 
 }  // namespace oml::serve_test

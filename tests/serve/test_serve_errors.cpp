@@ -22,10 +22,10 @@ std::pair<int, std::string> error_of(const httplib::Result& result) {
   return {result->status, body["error"].get<std::string>()};
 }
 
-TEST(ServeErrors, BadInputGets4xxJsonAndTheServiceKeepsServing) {
-  std::string why;
-  const ServeDataset* d = shared_dataset(why);
-  if (!d) GTEST_SKIP() << why;
+using ServeErrors = ServeDatasetTest;
+
+TEST_F(ServeErrors, BadInputGets4xxJsonAndTheServiceKeepsServing) {
+  const ServeDataset* d = dataset_;
   // The 96 x 72 fixtures are between 1x and 2x a limit of 5000 pixels (a warning); board.jpg,
   // 720 x 477, is above 2x.
   ServerProcess server(d->serve_arguments() + " --max-image-pixels 5000 --max-body-bytes 150000",
@@ -106,10 +106,8 @@ TEST(ServeErrors, BadInputGets4xxJsonAndTheServiceKeepsServing) {
   EXPECT_EQ(json::parse(good->body)["results"].size(), 3u);
 }
 
-TEST(ServeErrors, BadConfigurationExitsWithCode2BeforeListening) {
-  std::string why;
-  const ServeDataset* d = shared_dataset(why);
-  if (!d) GTEST_SKIP() << why;
+TEST_F(ServeErrors, BadConfigurationExitsWithCode2BeforeListening) {
+  const ServeDataset* d = dataset_;
   auto r = run_oml("serve " + d->serve_arguments() + " --post nope:n=1");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.output, HasSubstr("unknown postprocessor 'nope'"));

@@ -18,15 +18,7 @@ namespace {
 using nlohmann::json;
 using ::testing::HasSubstr;
 
-class ServeGallery : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string why;
-    dataset_ = shared_dataset(why);
-    if (!dataset_) GTEST_SKIP() << why;
-  }
-  const ServeDataset* dataset_ = nullptr;
-};
+using ServeGallery = ServeDatasetTest;
 
 // A unit vector along axis `i` scaled by 100: far from every real embedding and from each other,
 // so a search with it finds exactly that item first, at distance 0.

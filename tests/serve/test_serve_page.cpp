@@ -17,12 +17,12 @@ int count_matches(const std::string& text, const std::regex& pattern) {
       std::distance(std::sregex_iterator(text.begin(), text.end(), pattern), std::sregex_iterator()));
 }
 
-TEST(ServePage, SearchesAndShowsThumbnailsInChromium) {
+using ServePage = ServeDatasetTest;
+
+TEST_F(ServePage, SearchesAndShowsThumbnailsInChromium) {
   const std::string chromium = "/usr/bin/chromium";
   ASSERT_TRUE(fs::exists(chromium)) << "chromium is installed by scripts/install-deps.sh";
-  std::string why;
-  const ServeDataset* d = shared_dataset(why);
-  if (!d) GTEST_SKIP() << why;
+  const ServeDataset* d = dataset_;
   ServerProcess server(d->serve_arguments() + " --post " + d->pairwise_spec(), d->dir + "/page.log");
   ASSERT_GT(server.wait_until_listening(), 0) << server.log();
   const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/?example=0";

@@ -54,15 +54,7 @@ void expect_same_ranking(const json& results, const std::vector<Ranked>& expecte
   }
 }
 
-class ServeSearch : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string why;
-    dataset_ = shared_dataset(why);
-    if (!dataset_) GTEST_SKIP() << why;
-  }
-  const ServeDataset* dataset_ = nullptr;
-};
+using ServeSearch = ServeDatasetTest;
 
 TEST_F(ServeSearch, ImageQueryMatchesOmlSearchWithTheSameChain) {
   const ServeDataset& d = *dataset_;
