@@ -36,3 +36,8 @@ add_library(oml_dnnl INTERFACE)
 target_include_directories(oml_dnnl SYSTEM INTERFACE ${DNNL_INCLUDE_DIR})
 target_link_libraries(oml_dnnl INTERFACE ${DNNL_LIBRARY})
 add_library(oml::dnnl ALIAS oml_dnnl)
+
+# cpp-httplib (libcpp-httplib-dev): Debian builds it as a shared library; its pkg-config file carries
+# the feature defines (OpenSSL, zlib, brotli) that the header's class layouts depend on.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)

@@ -10,6 +10,8 @@ packages=(
   libtorch-dev libopenblas0-openmp liblapack-dev libdnnl-dev
   libopencv-core-dev libopencv-imgcodecs-dev libopencv-imgproc-dev libjpeg62-turbo-dev
   libcsv-dev libhnswlib-dev libgloo-dev
+  # oml serve: cpp-httplib (HTTP server; no hand-written HTTP)
+  libcpp-httplib-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
   libfreetype-dev libcurl4-openssl-dev libssl-dev zlib1g-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev

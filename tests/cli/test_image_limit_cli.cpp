@@ -29,7 +29,7 @@ std::string write_csv(const ScratchDir& dir, const std::string& second_image) {
 
 TEST(ImageLimitCli, EveryCommandThatReadsImagesTakesTheOption) {
   for (const std::string command : {"extract", "train-extractor", "train-reranker", "evaluate", "search",
-                                    "report", "validate", "dataset emoji"}) {
+                                    "report", "validate", "dataset emoji", "serve"}) {
     const auto result = run_oml(command + " --help");
     EXPECT_EQ(result.exit_code, 0) << command;
     EXPECT_THAT(result.output, HasSubstr("--max-image-pixels")) << command;

@@ -6,6 +6,7 @@
 
 #include "oml/cli/commands.h"
 #include "oml/cli/distributed_job.h"
+#include "oml/cli/extractor_options.h"
 #include "oml/common/errors.h"
 #include "oml/common/progress.h"
 #include "oml/data/dataframe.h"
@@ -21,39 +22,17 @@ namespace {
 struct ExtractOptions {
   std::string csv;
   std::string root;
-  std::string weights;
-  std::string arch;  // empty = vits16, or the zoo's arch
-  bool normalise = false;
-  double gem_p = 0;  // 0 = not given (average pooling, or the zoo's)
-  bool keep_fc = false;
-  std::string transform = "squash";
-  int size = 224;
+  ExtractorOptions extractor;
   int batch_size = 32;
   int threads = 0;
   bool crop_bboxes = false;
-  std::string precision = "fp32";
   ImageLimits image_limits = {};
   std::string out;
 };
 
-TransformSpec choose_transform(const ExtractOptions& options, const ZooEntry* zoo_entry) {
-  if (options.size < 1) throw InputError("--size: expected a positive number of pixels");
-  if (options.transform == "squash") return TransformSpec::squash(options.size);
-  if (options.transform != "pretrained") {
-    throw InputError("--transform: expected squash or pretrained, got '" + options.transform + "'");
-  }
-  if (!zoo_entry) throw InputError("--transform pretrained needs a zoo name for --weights");
-  if (!zoo_entry->transform_spec) {
-    throw InputError("--transform pretrained: the '" + zoo_entry->name + "' weights use OML's " +
-                     zoo_entry->transform +
-                     " (albumentations) recipe, which oml.cpp does not reproduce; use --transform squash");
-  }
-  return *zoo_entry->transform_spec;
-}
-
 void run_extract(const ExtractOptions& options) {
   if (options.batch_size < 1) throw InputError("--batch-size: expected a number >= 1");
-  const Precision precision = parse_precision(options.precision);
+  const Precision precision = parse_precision(options.extractor.precision);
   configure_threads(options.threads);
   const size_t decode_threads = options.threads > 0 ? static_cast<size_t>(options.threads)
                                                     : std::max(1u, std::thread::hardware_concurrency());
@@ -68,18 +47,14 @@ void run_extract(const ExtractOptions& options) {
       job ? distributed::shard_batches(total_rows, options.batch_size, job->world_size(), job->rank())
           : distributed::RowRange{0, total_rows};
   // Validate the transform before a zoo download can start.
-  if (options.transform == "pretrained" && !find_zoo_entry(options.weights))
-    choose_transform(options, nullptr);
-  ExtractorSpec requested;
-  requested.arch = options.arch;
-  requested.normalise = options.normalise;
-  if (options.gem_p != 0) requested.gem_p = options.gem_p;
-  requested.remove_fc = !options.keep_fc;
+  check_transform_before_download(options.extractor);
+  const ExtractorSpec requested = requested_extractor_spec(options.extractor);
   // One zoo download per job: rank 0 fills the cache, the others read it afterwards.
   if (job && !job->is_root()) job->barrier();
-  const ExtractorSource source = resolve_extractor_source(options.weights, requested, zoo_cache_dir());
+  const ExtractorSource source =
+      resolve_extractor_source(options.extractor.weights, requested, zoo_cache_dir());
   if (job && job->is_root()) job->barrier();
-  const TransformSpec transform = choose_transform(options, source.zoo_entry);
+  const TransformSpec transform = choose_transform(options.extractor, source.zoo_entry);
   ImageEmbedder embedder(source, precision);
 
   std::vector<ImageLoadItem> items;
@@ -130,28 +105,12 @@ void add_extract_command(CLI::App& app) {
   command->add_option("--csv", options->csv, "OML-format CSV")->required();
   command->add_option("--root", options->root,
                       "Directory relative image paths start from (default: the CSV's)");
-  command->add_option("--weights", options->weights, "Checkpoint (.pth/.ckpt) or zoo name (see `oml zoo`)")
-      ->required();
-  command->add_option("--arch", options->arch,
-                      "vits16|vits8|vitb16|vitb8|vitt16|resnet18|resnet34|resnet50|resnet101|resnet152|"
-                      "resnet50_projector (default vits16; zoo names set it)");
-  command->add_flag("--normalise", options->normalise, "L2-normalise the features (zoo names may set it)");
-  command->add_option("--gem-p", options->gem_p,
-                      "ResNets: GeM pooling with this power instead of average pooling (OML's gem_p)");
-  command->add_flag("--keep-fc", options->keep_fc,
-                    "ResNets: keep the fc layer (OML's remove_fc=False); default: pooled features");
-  command
-      ->add_option("--transform", options->transform,
-                   "squash (S x S, aspect not kept) or pretrained (the zoo's)")
-      ->capture_default_str();
-  command->add_option("--size", options->size, "squash size S in pixels")->capture_default_str();
+  add_extractor_options(command, options->extractor);
   command->add_option("--batch-size", options->batch_size, "images per forward pass")->capture_default_str();
   command->add_option("--threads", options->threads, "model and decoding threads (0 = all cores)")
       ->capture_default_str();
   command->add_flag("--crop-bboxes", options->crop_bboxes,
                     "crop to the CSV's x_1,x_2,y_1,y_2 boxes first (OML's extract ignores them)");
-  command->add_option("--precision", options->precision, "fp32 or bf16 (faster, approximate)")
-      ->capture_default_str();
   add_max_image_pixels_option(command, options->image_limits);
   command->add_option("--out", options->out, "output .npy, float32 [rows, dim]")->required();
   command->callback([options] { run_extract(*options); });

@@ -19,6 +19,7 @@ void add_report_command(CLI::App& app);
 void add_dataset_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 void add_zoo_command(CLI::App& app);
+void add_serve_command(CLI::App& app);
 
 // Registers a subcommand of the CLI contract that is not built yet: it accepts any arguments and
 // fails with exit code 2 saying so.

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   oml::cli::add_extract_command(app);
   oml::cli::add_evaluate_command(app);
   oml::cli::add_search_command(app);
+  oml::cli::add_serve_command(app);
   oml::cli::add_train_reranker_command(app);
   oml::cli::add_train_extractor_command(app);
   oml::cli::add_report_command(app);

@@ -29,7 +29,14 @@ size_t resolve_threads(int threads) {
   return threads > 0 ? static_cast<size_t>(threads) : std::max(1u, std::thread::hardware_concurrency());
 }
 
-ImageRGB8 load_squashed(const Dataframe& df, int64_t row, int size, const ImageLimits& limits) {
+ImageRGB8 load_squashed(const Dataframe& df, int64_t row, const PairScoringOptions& options) {
+  const int size = options.image_size;
+  if (options.row_images) {
+    const auto given = options.row_images->find(row);
+    if (given != options.row_images->end())
+      return resize_pillow(given->second, size, size, ResampleFilter::kBilinear);
+  }
+  const ImageLimits& limits = options.image_limits;
   const auto& item = df.rows.at(static_cast<size_t>(row));
   try {
     // The re-ranker reads full images: OML's pairwise pipeline ignores boxes (spec §2.2).
@@ -55,9 +62,7 @@ ImageCache fill_cache(ImageCache previous, const std::set<int64_t>& rows, const 
   previous.clear();
   const size_t threads = resolve_threads(options.threads);
   OrderedPrefetcher<ImageRGB8> loader(
-      missing.size(),
-      [&](size_t i) { return load_squashed(df, missing[i], options.image_size, options.image_limits); },
-      threads, 4 * threads);
+      missing.size(), [&](size_t i) { return load_squashed(df, missing[i], options); }, threads, 4 * threads);
   for (const int64_t row : missing) cache.emplace(row, *loader.next());
   return cache;
 }

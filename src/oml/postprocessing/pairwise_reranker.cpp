@@ -174,6 +174,7 @@ void PairwiseReranker::process(RetrievalResults& results, const PostprocessingCo
   PairScoringOptions scoring = options_.scoring;
   scoring.threads = context.threads;
   scoring.image_limits = context.image_limits;
+  scoring.row_images = context.row_images;
   scoring.batch_size =
       pairs_per_forward(*model_->siamese->extractor(), scoring.image_size, scoring.batch_size);
   scoring.show_progress = context.show_progress;

@@ -1,11 +1,13 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "oml/data/image.h"
 #include "oml/data/image_limits.h"
 #include "oml/postprocessing/pipeline.h"
 #include "oml/postprocessing/postprocessor.h"
@@ -53,10 +55,12 @@ struct PairScoringOptions {
   // and an image needed by two chunks is decoded twice.
   int64_t cache_bytes = int64_t{4} << 30;
   ImageLimits image_limits = {};  // --max-image-pixels of the command (set from the context)
+  const std::map<int64_t, ImageRGB8>* row_images = nullptr;  // decoded images by row (from the context)
 };
 
 // Scores pairs with `model.predict` in no-grad batches. Every image is read from `dataframe`
-// (full image, no bbox), squashed and cached by CSV row, so each distinct image is decoded once.
+// (full image, no bbox) unless options.row_images holds it, squashed and cached by CSV row, so each
+// distinct image is decoded once.
 PairScoringFunction make_image_pair_scorer(PairwiseModel& model, const Dataframe& dataframe,
                                            const PairScoringOptions& options);
 

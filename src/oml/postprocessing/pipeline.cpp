@@ -266,14 +266,27 @@ std::string describe_postprocessors() {
   return out;
 }
 
+std::vector<std::unique_ptr<RetrievalPostprocessor>> make_postprocessors(
+    const std::vector<PostprocessorSpec>& specs) {
+  std::vector<std::unique_ptr<RetrievalPostprocessor>> steps;
+  for (const auto& spec : specs) steps.push_back(find_entry(spec.name, spec.token).make(spec.options));
+  return steps;
+}
+
+FinalDistances run_postprocessors(const std::vector<RetrievalPostprocessor*>& steps,
+                                  RetrievalResults& results, const PostprocessingContext& context) {
+  PostprocessingState state = PostprocessingState::initial(context);
+  for (RetrievalPostprocessor* step : steps) step->process(results, context, state);
+  return std::move(state.final_distances);
+}
+
 FinalDistances apply_postprocessing(const std::vector<PostprocessorSpec>& specs, RetrievalResults& results,
                                     const PostprocessingContext& context) {
   // Build every step first: a bad option fails before any expensive step has run.
-  std::vector<std::unique_ptr<RetrievalPostprocessor>> steps;
-  for (const auto& spec : specs) steps.push_back(find_entry(spec.name, spec.token).make(spec.options));
-  PostprocessingState state = PostprocessingState::initial(context);
-  for (auto& step : steps) step->process(results, context, state);
-  return std::move(state.final_distances);
+  const auto steps = make_postprocessors(specs);
+  std::vector<RetrievalPostprocessor*> order;
+  for (const auto& step : steps) order.push_back(step.get());
+  return run_postprocessors(order, results, context);
 }
 
 FinalDistances apply_postprocessing(const std::vector<std::string>& tokens, RetrievalResults& results,

@@ -75,6 +75,13 @@ std::string describe_postprocessors();
 // With no steps, the result is plain Euclidean distance between the stored embeddings.
 FinalDistances apply_postprocessing(const std::vector<PostprocessorSpec>& specs, RetrievalResults& results,
                                     const PostprocessingContext& context);
+
+// apply_postprocessing in two halves, for a long-lived caller (`oml serve`) that builds the steps
+// once (a pairwise step loads its checkpoint when built) and applies them to many result sets.
+std::vector<std::unique_ptr<RetrievalPostprocessor>> make_postprocessors(
+    const std::vector<PostprocessorSpec>& specs);
+FinalDistances run_postprocessors(const std::vector<RetrievalPostprocessor*>& steps,
+                                  RetrievalResults& results, const PostprocessingContext& context);
 FinalDistances apply_postprocessing(const std::vector<std::string>& tokens, RetrievalResults& results,
                                     const PostprocessingContext& context);
 

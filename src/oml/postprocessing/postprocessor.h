@@ -1,8 +1,10 @@
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "oml/data/image.h"
 #include "oml/data/image_limits.h"
 #include "oml/io/npy.h"
 #include "oml/retrieval/distance_tiles.h"
@@ -27,6 +29,9 @@ struct PostprocessingContext {
   // For postprocessors that read images (the pairwise re-ranker); may be null otherwise.
   const Dataframe* dataframe = nullptr;
   ImageLimits image_limits = {};  // the command's --max-image-pixels, for the same readers
+  // Rows whose image is already decoded in memory (a query uploaded to `oml serve`, which has no
+  // file); the readers use these instead of the dataframe's path. May be null.
+  const std::map<int64_t, ImageRGB8>* row_images = nullptr;
 };
 
 // Every (query, gallery) distance after postprocessing (spec §11.3: fnmr@fmr reads the final full
