@@ -365,7 +365,7 @@ TrainingSummary train_extractor(const ExtractorTrainingOptions& options) {
       } else {
         loss = triplet_loss.forward(features, torch::tensor(labels, torch::kLong));
       }
-      optimizer->zero_grad();
+      clear_gradients(*optimizer);
       loss.backward();
       const double value = loss.item<double>();
       if (step_if_finite(loss, *optimizer)) {

@@ -358,7 +358,7 @@ RerankerTrainingReport train_reranker(ConcatSiameseImpl& model, const Dataframe&
       const auto target = torch::tensor(step.targets, torch::kFloat32);
       const auto logits = model.forward_pairs(x1, x2);
       const auto loss = torch::binary_cross_entropy_with_logits(logits, target);
-      optimizer->zero_grad();
+      training::clear_gradients(*optimizer);
       loss.backward();
       const float value = loss.item<float>();
       if (progress) progress->advance();
