@@ -5,9 +5,13 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <algorithm>
 #include <future>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
+#include <tuple>
 
 #include "oml/io/npy.h"
 #include "serve/serve_test_helpers.h"
@@ -163,6 +167,65 @@ TEST_F(ServeSearch, ConcurrentRequestsAreBatchedAndAnsweredAsAlone) {
   EXPECT_THAT(metrics->body, HasSubstr("oml_gallery_size 10"));
   EXPECT_THAT(metrics->body,
               HasSubstr("oml_request_duration_seconds_bucket{route=\"/search\",le=\"+Inf\"} 12"));
+}
+
+TEST_F(ServeSearch, AFailingItemFailsAloneAndTheRestOfItsBatchIsAnswered) {
+  const ServeDataset& d = *dataset_;
+  // A copy of the images, so that one gallery image can be broken under the running server.
+  const std::string root = d.dir + "/root_copy";
+  fs::remove_all(root);
+  fs::copy(images_dir(), root, fs::copy_options::recursive);
+  std::string arguments = d.serve_arguments();
+  arguments.replace(arguments.find(images_dir()), images_dir().size(), root);
+  ServerProcess server(arguments + " --post " + d.pairwise_spec() + " --max-batch 8 --max-wait-us 500000",
+                       d.dir + "/failing_item.log");
+  ASSERT_GT(server.wait_until_listening(), 0) << server.log();
+  auto ask = [&](const std::string& file) {
+    httplib::Client client(server.host(), server.port());
+    client.set_read_timeout(300);
+    auto r = client.Post("/search?top_k=4", read_bytes(images_dir() + "/" + file), "image/png");
+    return std::make_pair(r ? r->status : -1, r ? json::parse(r->body) : json());
+  };
+  const std::vector<std::string> files = {"exif_rotated.jpg", "gray.png",  "palette_trns.png",
+                                          "f3_422.jpg",       "board.jpg", "flower.jpg"};
+  std::vector<std::vector<int64_t>> alone;
+  std::map<int64_t, std::string> gallery_paths;
+  for (const auto& file : files) {
+    const auto [status, body] = ask(file);
+    ASSERT_EQ(status, 200) << body;
+    std::vector<int64_t> rows;
+    for (const auto& result : body["results"]) {
+      rows.push_back(result["row"].get<int64_t>());
+      gallery_paths[rows.back()] = result["path"].get<std::string>();
+    }
+    alone.push_back(rows);
+  }
+  // A gallery row that query `broken` re-ranks (its top 4) and query `fine` does not.
+  std::optional<std::tuple<size_t, size_t, int64_t>> choice;
+  for (size_t a = 0; a < files.size() && !choice; ++a) {
+    for (size_t b = 0; b < files.size() && !choice; ++b) {
+      for (const int64_t row : alone[a]) {
+        if (std::find(alone[b].begin(), alone[b].end(), row) == alone[b].end()) {
+          choice.emplace(a, b, row);
+          break;
+        }
+      }
+    }
+  }
+  ASSERT_TRUE(choice) << "every query re-ranks the same 4 gallery rows";
+  const auto [broken, fine, row] = *choice;
+  std::ofstream(root + "/" + gallery_paths.at(row), std::ios::trunc) << "not an image any more";
+
+  auto broken_reply = std::async(std::launch::async, ask, files[broken]);
+  auto fine_reply = std::async(std::launch::async, ask, files[fine]);
+  const auto [broken_status, broken_body] = broken_reply.get();
+  const auto [fine_status, fine_body] = fine_reply.get();
+  EXPECT_EQ(broken_status, 400) << broken_body;
+  EXPECT_THAT(broken_body.value("error", ""), HasSubstr(gallery_paths.at(row))) << broken_body;
+  ASSERT_EQ(fine_status, 200) << fine_body;
+  std::vector<int64_t> fine_rows;
+  for (const auto& result : fine_body["results"]) fine_rows.push_back(result["row"].get<int64_t>());
+  EXPECT_EQ(fine_rows, alone[fine]);
 }
 
 }  // namespace

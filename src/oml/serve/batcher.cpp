@@ -88,10 +88,11 @@ void Batcher::process(std::vector<Pending>& batch) {
     std::vector<SearchQuery> queries;
     for (size_t i = 0; i < batch.size(); ++i) {
       Work& work = batch[i].work;
-      if (!work.tensor) results[i].embedding = std::move(work.embedding);
+      // Copies, not moves: a failed batch is answered again item by item from the same work.
+      if (!work.tensor) results[i].embedding = work.embedding;
       if (!work.search) continue;
       to_search.push_back(i);
-      queries.push_back({results[i].embedding, std::move(work.image), work.top_k});
+      queries.push_back({results[i].embedding, work.image, work.top_k});
     }
     metrics_.record_batch(static_cast<int64_t>(to_embed.size()), static_cast<int64_t>(queries.size()));
     if (!queries.empty()) {
@@ -100,8 +101,17 @@ void Batcher::process(std::vector<Pending>& batch) {
       for (size_t j = 0; j < to_search.size(); ++j) results[to_search[j]].answer = std::move(answers[j]);
     }
   } catch (...) {
-    const std::exception_ptr error = std::current_exception();
-    for (Pending& pending : batch) pending.promise.set_exception(error);
+    if (batch.size() == 1) {
+      batch.front().promise.set_exception(std::current_exception());
+      return;
+    }
+    // One bad item (e.g. a gallery image the re-ranker cannot read) must not fail the requests
+    // that were batched with it: each is answered alone, and only the failing ones get the error.
+    for (Pending& pending : batch) {
+      std::vector<Pending> alone;
+      alone.push_back(std::move(pending));
+      process(alone);
+    }
     return;
   }
   for (size_t i = 0; i < batch.size(); ++i) batch[i].promise.set_value(std::move(results[i]));
