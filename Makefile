@@ -5,8 +5,14 @@ CMAKE_FLAGS ?=
 
 FUZZ_BUILD_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 60
+SANITIZE_BUILD_DIR ?= build-asan
+# The suites that need no libtorch: every parser of untrusted bytes except the checkpoint reader
+# (which the fuzz harness covers under the same sanitizers). docs/reliability.md says why.
+SANITIZE_SUITES ?= common io data metrics retrieval
+SANITIZERS ?= address,undefined
+SANITIZE_CMAKE_FLAGS ?=
 
-.PHONY: setup build demo test bench fuzz format clean
+.PHONY: setup build demo test bench fuzz sanitize format clean
 
 setup:
 	bash scripts/install-deps.sh
@@ -31,8 +37,15 @@ fuzz: setup
 	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target fuzzers
 	bash tests/fuzz/run.sh $(FUZZ_BUILD_DIR) $(FUZZ_SECONDS)
 
+# ASan+UBSan (or SANITIZERS=thread) build of the libtorch-free suites, every report fatal.
+sanitize: setup
+	cmake -S . -B $(SANITIZE_BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOML_SANITIZE=$(SANITIZERS) \
+	      -DOML_BUILD_BENCH=OFF -DOML_TESTS_BUILD_CLI=OFF $(SANITIZE_CMAKE_FLAGS)
+	cmake --build $(SANITIZE_BUILD_DIR) -j $(JOBS) --target $(addprefix test_,$(SANITIZE_SUITES))
+	bash tests/run_sanitized.sh $(SANITIZE_BUILD_DIR) $(SANITIZE_SUITES)
+
 format:
 	find src tests bench -name '*.cpp' -o -name '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD_DIR) $(FUZZ_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(FUZZ_BUILD_DIR) $(SANITIZE_BUILD_DIR)

@@ -44,7 +44,9 @@ function(oml_test_suite module)
   target_compile_definitions(test_${module} PRIVATE
     OML_SOURCE_DIR="${CMAKE_SOURCE_DIR}" OML_BINARY_DIR="${CMAKE_BINARY_DIR}"
     OML_CLI_PATH="$<TARGET_FILE:oml>")
-  add_dependencies(test_${module} oml)
+  if(OML_TESTS_BUILD_CLI)
+    add_dependencies(test_${module} oml)
+  endif()
   gtest_discover_tests(test_${module} WORKING_DIRECTORY ${CMAKE_BINARY_DIR}
                        PROPERTIES ENVIRONMENT "OMP_NUM_THREADS=1;OMP_WAIT_POLICY=PASSIVE"
                        DISCOVERY_TIMEOUT 60)
