@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "models/unpickle_helpers.h"
 #include "oml/common/errors.h"
 #include "oml/models/checkpoint.h"
 #include "oml/models/pickle_cycles.h"
@@ -14,19 +15,8 @@
 namespace oml {
 namespace {
 
-PickleValue unpickle(const std::string& bytes) {
-  RestrictedUnpickler unpickler(bytes.data(), bytes.size(), "test.pkl", nullptr);
-  return unpickler.load();
-}
-
-std::string error_of(const std::string& bytes) {
-  try {
-    unpickle(bytes);
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing_pickle::error_of;
+using testing_pickle::unpickle;
 
 TEST(PickleCycles, ListHoldingItselfIsRefused) {
   // PROTO 2, EMPTY_LIST, BINPUT 0, BINGET 0, APPEND, STOP: l = []; l.append(l)

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "models/unpickle_helpers.h"
 #include "oml/common/errors.h"
 #include "oml/models/pickle_limits.h"
 #include "oml/models/unpickler.h"
@@ -12,19 +13,8 @@
 namespace oml {
 namespace {
 
-PickleValue unpickle(const std::string& bytes) {
-  RestrictedUnpickler unpickler(bytes.data(), bytes.size(), "test.pkl", nullptr);
-  return unpickler.load();
-}
-
-std::string error_of(const std::string& bytes) {
-  try {
-    unpickle(bytes);
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing_pickle::error_of;
+using testing_pickle::unpickle;
 
 // PROTO 2, EMPTY_LIST, then `levels` TUPLE1: (((...[],),),) nested `levels` + 1 deep.
 std::string nested_tuples(size_t levels) { return "\x80\x02]" + std::string(levels, '\x85') + "."; }
