@@ -57,9 +57,6 @@ std::string write_image_csv(const ScratchDir& dir) {
   return dir.write("df.csv", csv);
 }
 
-bool killed_by(int status, int signal) { return WIFSIGNALED(status) && WTERMSIG(status) == signal; }
-int exit_code(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
-
 TEST(FaultsCli, SearchKilledWhileWritingKeepsThePreviousResults) {
   const ScratchDir dir("faults_search_kill");
   const std::string csv = write_retrieval_inputs(dir);
