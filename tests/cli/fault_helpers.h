@@ -80,6 +80,39 @@ inline int run_oml_child(const std::vector<std::string>& args, const std::string
   return wait_for(pid);
 }
 
+// train-extractor arguments for a small deterministic run: a ResNet-18 from scratch at 32 px on
+// `csv` (images under `root`), 2x4 batches, one thread, a constant learning rate, no validation.
+inline std::vector<std::string> small_train_extractor_args(const std::string& csv, const std::string& root,
+                                                           const std::string& out, const std::string& epochs,
+                                                           bool resume = false) {
+  std::vector<std::string> args = {"train-extractor",
+                                   "--csv",
+                                   csv,
+                                   "--root",
+                                   root,
+                                   "--arch",
+                                   "resnet18",
+                                   "--size",
+                                   "32",
+                                   "--epochs",
+                                   epochs,
+                                   "--n-labels",
+                                   "2",
+                                   "--n-instances",
+                                   "4",
+                                   "--schedule",
+                                   "none",
+                                   "--val-every",
+                                   "0",
+                                   "--threads",
+                                   "1",
+                                   "--quiet",
+                                   "--out",
+                                   out};
+  if (resume) args.push_back("--resume");
+  return args;
+}
+
 inline bool killed_by(int status, int signal) { return WIFSIGNALED(status) && WTERMSIG(status) == signal; }
 inline int exit_code(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
 

@@ -134,26 +134,7 @@ TEST(FaultsCli, ExtractKilledAtAnyPointKeepsAWholeFile) {
   // Weights: one epoch of a ResNet-18 from scratch at 32 px.
   const ScratchDir dir("faults_extract");
   const std::string csv = write_image_csv(dir);
-  ASSERT_EQ(exit_code(run_oml_child({"train-extractor",
-                                     "--csv",
-                                     csv,
-                                     "--root",
-                                     kImages,
-                                     "--arch",
-                                     "resnet18",
-                                     "--size",
-                                     "32",
-                                     "--epochs",
-                                     "1",
-                                     "--n-labels",
-                                     "2",
-                                     "--n-instances",
-                                     "4",
-                                     "--threads",
-                                     "1",
-                                     "--quiet",
-                                     "--out",
-                                     dir.file("w.pth")},
+  ASSERT_EQ(exit_code(run_oml_child(small_train_extractor_args(csv, kImages, dir.file("w.pth"), "1"),
                                     dir.file("log"))),
             0)
       << read_text(dir.file("log"));
@@ -196,32 +177,7 @@ TEST(FaultsCli, TrainExtractorKilledWhileSavingResumesToTheUninterruptedWeights)
   const ScratchDir dir("faults_train_extractor");
   const std::string csv = write_image_csv(dir);
   const auto train = [&](const std::string& out, const std::string& epochs, bool resume) {
-    std::vector<std::string> args = {"train-extractor",
-                                     "--csv",
-                                     csv,
-                                     "--root",
-                                     kImages,
-                                     "--arch",
-                                     "resnet18",
-                                     "--size",
-                                     "32",
-                                     "--epochs",
-                                     epochs,
-                                     "--n-labels",
-                                     "2",
-                                     "--n-instances",
-                                     "4",
-                                     "--schedule",
-                                     "none",
-                                     "--val-every",
-                                     "0",
-                                     "--threads",
-                                     "1",
-                                     "--quiet",
-                                     "--out",
-                                     dir.file(out)};
-    if (resume) args.push_back("--resume");
-    return args;
+    return small_train_extractor_args(csv, kImages, dir.file(out), epochs, resume);
   };
   ASSERT_EQ(exit_code(run_oml_child(train("full.pth", "2", false), dir.file("log"))), 0)
       << read_text(dir.file("log"));

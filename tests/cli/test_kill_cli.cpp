@@ -132,32 +132,7 @@ TEST(KillCli, TrainExtractorKilledMidEpochResumesToTheUninterruptedWeights) {
   const std::string csv = write_training_csv(dir);
   const std::string images = std::string(OML_SOURCE_DIR) + "/tests/fixtures/images";
   const auto train = [&](const std::string& out, bool resume) {
-    std::vector<std::string> args = {"train-extractor",
-                                     "--csv",
-                                     csv,
-                                     "--root",
-                                     images,
-                                     "--arch",
-                                     "resnet18",
-                                     "--size",
-                                     "32",
-                                     "--epochs",
-                                     "3",
-                                     "--n-labels",
-                                     "2",
-                                     "--n-instances",
-                                     "4",
-                                     "--schedule",
-                                     "none",
-                                     "--val-every",
-                                     "0",
-                                     "--threads",
-                                     "1",
-                                     "--quiet",
-                                     "--out",
-                                     dir.file(out)};
-    if (resume) args.push_back("--resume");
-    return args;
+    return small_train_extractor_args(csv, images, dir.file(out), "3", resume);
   };
   ASSERT_EQ(exit_code(run_oml_child(train("full.pth", false), dir.file("log"))), 0)
       << read_text(dir.file("log"));
