@@ -8,10 +8,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace oml::faults {
@@ -78,6 +81,48 @@ inline int run_oml_child(const std::vector<std::string>& args, const std::string
   ::close(fds[0]);
   std::ofstream(log, std::ios::binary | std::ios::trunc) << output;
   return wait_for(pid);
+}
+
+// Starts `oml ARGS` (output to `log`) and sends SIGKILL once `ready()` holds, polled every
+// millisecond, unless the run ends by itself first; the wait status. `log` is removed first, so
+// `ready` sees this run's output only.
+inline int kill_when(const std::vector<std::string>& args, const std::string& log,
+                     const std::function<bool()>& ready) {
+  std::filesystem::remove(log);
+  const pid_t pid = start_oml(args, log);
+  int status = 0;
+  while (::waitpid(pid, &status, WNOHANG) == 0) {
+    if (ready()) {
+      ::kill(pid, SIGKILL);
+      return wait_for(pid);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return status;
+}
+
+// Whether the run writing `log` has printed anything yet (false before the file exists).
+inline bool has_output(const std::string& log) {
+  std::error_code missing;
+  const auto size = std::filesystem::file_size(log, missing);
+  return !missing && size > 0;
+}
+
+inline const std::string kFixtureImages = std::string(OML_SOURCE_DIR) + "/tests/fixtures/images";
+
+// A CSV over kFixtureImages (paths repeat): train labels 0-3 with `train_rows` rows each and
+// validation labels 4-5 with 4 rows each.
+inline std::string fixture_image_csv(int train_rows) {
+  const std::vector<std::string> images = {"board.jpg", "flower.jpg", "photo.bmp",
+                                           "gray.jpg",  "rgba.png",   "palette.png"};
+  std::string csv = "label,path,split,is_query,is_gallery\n";
+  for (int label = 0; label < 6; ++label) {
+    for (int i = 0; i < (label < 4 ? train_rows : 4); ++i) {
+      csv += std::to_string(label) + "," + images[(label + i) % images.size()] +
+             (label < 4 ? ",train,," : ",validation,True,True") + "\n";
+    }
+  }
+  return csv;
 }
 
 // train-extractor arguments for a small deterministic run: a ResNet-18 from scratch at 32 px on

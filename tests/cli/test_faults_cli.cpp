@@ -25,8 +25,6 @@ using ::testing::Not;
 using namespace oml::faults;
 namespace fs = std::filesystem;
 
-const std::string kImages = std::string(OML_SOURCE_DIR) + "/tests/fixtures/images";
-
 // 200 validation rows (20 labels), random 8-D embeddings: search --top-k 20 writes about 60 KB.
 std::string write_retrieval_inputs(const ScratchDir& dir) {
   std::string csv = "label,path,split,is_query,is_gallery\n";
@@ -43,19 +41,8 @@ std::string write_retrieval_inputs(const ScratchDir& dir) {
   return dir.write("df.csv", csv);
 }
 
-// Train labels 0-3 and validation labels 4-5 on the fixture images (4 rows each, paths repeat).
-std::string write_image_csv(const ScratchDir& dir) {
-  const std::vector<std::string> images = {"board.jpg", "flower.jpg", "photo.bmp",
-                                           "gray.jpg",  "rgba.png",   "palette.png"};
-  std::string csv = "label,path,split,is_query,is_gallery\n";
-  for (int label = 0; label < 6; ++label) {
-    for (int i = 0; i < 4; ++i) {
-      csv += std::to_string(label) + "," + images[(label + i) % images.size()] +
-             (label < 4 ? ",train,," : ",validation,True,True") + "\n";
-    }
-  }
-  return dir.write("df.csv", csv);
-}
+// Train labels 0-3 and validation labels 4-5 on the fixture images, 4 rows each.
+std::string write_image_csv(const ScratchDir& dir) { return dir.write("df.csv", fixture_image_csv(4)); }
 
 TEST(FaultsCli, SearchKilledWhileWritingKeepsThePreviousResults) {
   const ScratchDir dir("faults_search_kill");
@@ -134,12 +121,12 @@ TEST(FaultsCli, ExtractKilledAtAnyPointKeepsAWholeFile) {
   // Weights: one epoch of a ResNet-18 from scratch at 32 px.
   const ScratchDir dir("faults_extract");
   const std::string csv = write_image_csv(dir);
-  ASSERT_EQ(exit_code(run_oml_child(small_train_extractor_args(csv, kImages, dir.file("w.pth"), "1"),
+  ASSERT_EQ(exit_code(run_oml_child(small_train_extractor_args(csv, kFixtureImages, dir.file("w.pth"), "1"),
                                     dir.file("log"))),
             0)
       << read_text(dir.file("log"));
   const auto extract = [&](const std::string& size) {
-    return std::vector<std::string>{"extract",   "--csv",           csv,      "--root",   kImages,
+    return std::vector<std::string>{"extract",   "--csv",           csv,      "--root",   kFixtureImages,
                                     "--weights", dir.file("w.pth"), "--arch", "resnet18", "--size",
                                     size,        "--threads",       "1",      "--out",    dir.file("e.npy")};
   };
@@ -177,7 +164,7 @@ TEST(FaultsCli, TrainExtractorKilledWhileSavingResumesToTheUninterruptedWeights)
   const ScratchDir dir("faults_train_extractor");
   const std::string csv = write_image_csv(dir);
   const auto train = [&](const std::string& out, const std::string& epochs, bool resume) {
-    return small_train_extractor_args(csv, kImages, dir.file(out), epochs, resume);
+    return small_train_extractor_args(csv, kFixtureImages, dir.file(out), epochs, resume);
   };
   ASSERT_EQ(exit_code(run_oml_child(train("full.pth", "2", false), dir.file("log"))), 0)
       << read_text(dir.file("log"));
@@ -213,7 +200,7 @@ TEST(FaultsCli, TrainRerankerKilledWhileSavingResumes) {
                                      "--csv",
                                      csv,
                                      "--root",
-                                     kImages,
+                                     kFixtureImages,
                                      "--embeddings",
                                      dir.file("e.npy"),
                                      "--weights",

@@ -5,9 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <functional>
 #include <sstream>
-#include <thread>
 
 #include "fault_helpers.h"
 #include "retrieval_cli_helpers.h"
@@ -19,23 +17,6 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using namespace oml::faults;
 namespace fs = std::filesystem;
-
-// Starts `args` and sends SIGKILL once `ready()` holds (polled every millisecond) or the run ends by
-// itself; returns the wait status.
-int kill_when(const std::vector<std::string>& args, const std::string& log,
-              const std::function<bool()>& ready) {
-  fs::remove(log);  // so that `ready` sees this run's output only
-  const pid_t pid = start_oml(args, log);
-  int status = 0;
-  while (::waitpid(pid, &status, WNOHANG) == 0) {
-    if (ready()) {
-      ::kill(pid, SIGKILL);
-      return wait_for(pid);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return status;
-}
 
 // A PNG is whole when it ends with its IEND chunk (a cut file lacks it).
 bool png_is_whole(const fs::path& path) {
@@ -91,8 +72,7 @@ TEST(KillCli, DatasetBuilderKilledAtSeveralMomentsLeavesOnlyWholeFiles) {
     SCOPED_TRACE("kill after " + std::to_string(delay_ms) + " ms");
     const auto started = std::chrono::steady_clock::now();
     const int status = kill_when(build("48", "1"), dir.file("log"), [&] {
-      std::error_code missing;
-      return fs::file_size(dir.file("log"), missing) > 0 && !missing &&
+      return has_output(dir.file("log")) &&
              std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(delay_ms);
     });
     killed += killed_by(status, SIGKILL) ? 1 : 0;
@@ -112,27 +92,12 @@ TEST(KillCli, DatasetBuilderKilledAtSeveralMomentsLeavesOnlyWholeFiles) {
   EXPECT_EQ(list_outputs(out).cut_pngs, 0);
 }
 
-// Train labels 0-3 with 16 rows each (the fixture images repeat) and validation labels 4-5: an
-// epoch of 8 steps long enough to be killed inside.
-std::string write_training_csv(const ScratchDir& dir) {
-  const std::vector<std::string> images = {"board.jpg", "flower.jpg", "photo.bmp",
-                                           "gray.jpg",  "rgba.png",   "palette.png"};
-  std::string csv = "label,path,split,is_query,is_gallery\n";
-  for (int label = 0; label < 6; ++label) {
-    for (int i = 0; i < (label < 4 ? 16 : 4); ++i) {
-      csv += std::to_string(label) + "," + images[(label + i) % images.size()] +
-             (label < 4 ? ",train,," : ",validation,True,True") + "\n";
-    }
-  }
-  return dir.write("df.csv", csv);
-}
-
 TEST(KillCli, TrainExtractorKilledMidEpochResumesToTheUninterruptedWeights) {
   const ScratchDir dir("kill_train_extractor");
-  const std::string csv = write_training_csv(dir);
-  const std::string images = std::string(OML_SOURCE_DIR) + "/tests/fixtures/images";
+  // 16 rows per train label: an epoch of 8 steps, long enough to be killed inside.
+  const std::string csv = dir.write("df.csv", fixture_image_csv(16));
   const auto train = [&](const std::string& out, bool resume) {
-    return small_train_extractor_args(csv, images, dir.file(out), "3", resume);
+    return small_train_extractor_args(csv, kFixtureImages, dir.file(out), "3", resume);
   };
   ASSERT_EQ(exit_code(run_oml_child(train("full.pth", false), dir.file("log"))), 0)
       << read_text(dir.file("log"));
