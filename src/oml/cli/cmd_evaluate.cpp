@@ -1,10 +1,12 @@
 #include <cstdio>
 #include <numeric>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "oml/cli/commands.h"
 #include "oml/cli/distributed_job.h"
+#include "oml/cli/distributed_postprocessing.h"
 #include "oml/cli/retrieval_inputs.h"
 #include "oml/common/atomic_file.h"
 #include "oml/common/errors.h"
@@ -33,21 +35,29 @@ void report_metrics(const MetricsReport& report, const std::string& json) {
   }
 }
 
-// Under torchrun: gallery sharded over the ranks; rank metrics from the lists merged on rank 0,
-// fnmr@fmr from all-reduced counts, pcf on rank 0 from the validation rows it reads then.
+// Under torchrun: gallery sharded over the ranks; rank metrics from the lists merged on rank 0.
+// Without --post: fnmr@fmr from all-reduced counts. With --post: the chain on rank 0 (pairwise
+// scoring spread over the ranks), fnmr@fmr from its final distances as in one process. pcf on
+// rank 0 from the validation rows it reads then.
 void run_distributed_evaluate(distributed::ProcessGroup& job, const EvaluateOptions& options,
                               const MetricsConfig& config, const std::vector<PostprocessorSpec>& steps) {
-  require_distributed_support(steps, options.index);
+  require_distributed_support(options.index);
+  std::optional<DistributedChain> chain;
+  if (!steps.empty()) chain.emplace(job, steps);
   auto inputs = distributed::load_sharded_inputs(job, options.csv, options.root, options.embeddings,
                                                  config.per_category);
-  const int64_t k = std::max<int64_t>(max_metric_k(config), 1);
+  const int64_t k = std::max<int64_t>({max_metric_k(config), required_list_length(steps), 1});
   TileOptions tiles;
   tiles.threads = options.index.threads;
   tiles.progress_label = "exact kNN";
-  const RetrievalResults results = distributed::sharded_retrieve(job, inputs, k, tiles);
+  RetrievalResults results = distributed::sharded_retrieve(job, inputs, k, tiles);
   tiles.progress_label = nullptr;
   std::vector<std::vector<std::optional<double>>> fnmr;
-  if (!config.fmrs.empty()) {
+  std::optional<FinalDistances> final_distances;
+  if (chain) {
+    final_distances = chain->run(inputs, results, k, options.index.threads, options.image_limits,
+                                 chain_reads_embeddings(steps, !config.fmrs.empty()));
+  } else if (!config.fmrs.empty()) {
     fnmr = distributed::sharded_fnmr_at_fmr(job, inputs, config.fmrs, config.per_category, tiles);
   }
   if (!job.is_root()) return;
@@ -58,7 +68,14 @@ void run_distributed_evaluate(distributed::ProcessGroup& job, const EvaluateOpti
   std::iota(problem.validation_rows.begin(), problem.validation_rows.end(), int64_t{0});
   const Matrix none;
   MetricsInputs metrics_inputs{validation, none, none, problem, results};
-  metrics_inputs.precomputed_fnmr_at_fmr = &fnmr;
+  if (final_distances) {
+    tiles.progress_label = "fnmr@fmr";
+    metrics_inputs.final_distances = [&](const TileVisitor& visit, const TileOptions& tile_options) {
+      final_distances->for_each_tile(visit, tile_options);
+    };
+  } else {
+    metrics_inputs.precomputed_fnmr_at_fmr = &fnmr;
+  }
   report_metrics(compute_metrics(metrics_inputs, config, tiles), options.json);
 }
 

@@ -1,10 +1,12 @@
 #include <fmt/format.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "oml/cli/commands.h"
 #include "oml/cli/distributed_job.h"
+#include "oml/cli/distributed_postprocessing.h"
 #include "oml/cli/retrieval_inputs.h"
 #include "oml/common/atomic_file.h"
 #include "oml/common/errors.h"
@@ -48,14 +50,22 @@ void run_search(const SearchOptions& options) {
   configure_threads(options.index.threads);
   const std::vector<PostprocessorSpec> steps = parse_postprocessor_specs(options.post);
   if (const auto job = join_job()) {
-    // Gallery sharded over the ranks, lists merged on rank 0 (docs/distributed.md).
-    require_distributed_support(steps, options.index);
+    // Gallery sharded over the ranks, lists merged on rank 0, then the --post chain on rank 0 with
+    // pairwise scoring spread over the ranks (docs/distributed.md).
+    require_distributed_support(options.index);
+    std::optional<DistributedChain> chain;
+    if (!steps.empty()) chain.emplace(*job, steps);
     auto inputs =
         distributed::load_sharded_inputs(*job, options.csv, options.root, options.embeddings, false);
+    const int64_t k = std::max(options.top_k, required_list_length(steps));
     TileOptions tiles;
     tiles.threads = options.index.threads;
     tiles.progress_label = "exact kNN";
-    const RetrievalResults results = distributed::sharded_retrieve(*job, inputs, options.top_k, tiles);
+    RetrievalResults results = distributed::sharded_retrieve(*job, inputs, k, tiles);
+    if (chain) {
+      chain->run(inputs, results, k, options.index.threads, options.image_limits,
+                 chain_reads_embeddings(steps, false));
+    }
     if (job->is_root()) write_results_csv(options.out, results, options.top_k);
     return;
   }

@@ -26,15 +26,10 @@ std::unique_ptr<distributed::ProcessGroup> join_job() {
   return group;
 }
 
-void require_distributed_support(const std::vector<PostprocessorSpec>& steps, const IndexOptions& index) {
+void require_distributed_support(const IndexOptions& index) {
   if (index.kind != "exact") {
     throw InputError("--index " + index.kind +
                      ": under torchrun only --index exact is sharded so far; run hnsw in one process");
-  }
-  if (!steps.empty()) {
-    throw InputError("--post " + steps.front().name +
-                     ": postprocessing is not distributed yet; run this command without torchrun "
-                     "(docs/distributed.md)");
   }
 }
 

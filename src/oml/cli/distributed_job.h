@@ -2,10 +2,8 @@
 // How a subcommand joins a torchrun job (docs/distributed.md), shared by extract, search and
 // evaluate.
 #include <memory>
-#include <vector>
 
 #include "oml/distributed/process_group.h"
-#include "oml/postprocessing/pipeline.h"
 #include "oml/retrieval/nearest_neighbor_index.h"
 
 namespace oml::cli {
@@ -15,7 +13,7 @@ namespace oml::cli {
 // every rank, each line prefixed "[rank r] ".
 std::unique_ptr<distributed::ProcessGroup> join_job();
 
-// What sharded search/evaluate do not run yet: InputError naming the option or --post step.
-void require_distributed_support(const std::vector<PostprocessorSpec>& steps, const IndexOptions& index);
+// What sharded search/evaluate do not run yet: InputError naming the option (--index hnsw).
+void require_distributed_support(const IndexOptions& index);
 
 }  // namespace oml::cli

@@ -20,7 +20,6 @@
 namespace oml {
 namespace {
 
-using RowPair = std::pair<int64_t, int64_t>;
 // Squashed (resized, not yet normalised) images by CSV row: 4x smaller than float tensors, and
 // normalising a batch costs nothing next to the ViT.
 using ImageCache = std::map<int64_t, ImageRGB8>;
@@ -86,16 +85,25 @@ class ImagePairScorer {
     const auto capacity = static_cast<size_t>(std::max<int64_t>(2, options_.cache_bytes / image_bytes));
     ImageCache cache;
     size_t begin = 0;
+    const auto batch = static_cast<size_t>(options_.batch_size);
     while (begin < pairs.size()) {
-      // The longest run of pairs whose distinct images fit the cache.
+      // The longest run of whole batches whose distinct images fit the cache (at least one batch):
+      // batches stay where local(pairs) puts them, whatever the cache size.
       std::set<int64_t> rows;
       size_t end = begin;
       while (end < pairs.size()) {
-        const size_t added = !rows.count(pairs[end].first) + !rows.count(pairs[end].second);
-        if (end > begin && rows.size() + added > capacity) break;
-        rows.insert(pairs[end].first);
-        rows.insert(pairs[end].second);
-        ++end;
+        const size_t stop = std::min(pairs.size(), end + batch);
+        std::vector<int64_t> added;
+        for (size_t i = end; i < stop; ++i) {
+          for (const int64_t row : {pairs[i].first, pairs[i].second}) {
+            if (rows.insert(row).second) added.push_back(row);
+          }
+        }
+        if (end > begin && rows.size() > capacity) {
+          for (const int64_t row : added) rows.erase(row);
+          break;
+        }
+        end = stop;
       }
       cache = fill_cache(std::move(cache), rows, df_, options_);
       score_chunk(pairs, begin, end, cache, scores, progress ? &*progress : nullptr);

@@ -168,17 +168,31 @@ PairwiseReranker::PairwiseReranker(PairwiseRerankerOptions options)
 
 PairwiseReranker::~PairwiseReranker() = default;
 
-void PairwiseReranker::process(RetrievalResults& results, const PostprocessingContext& context,
-                               PostprocessingState& state) {
+int64_t PairwiseReranker::forward_batch_size() const {
+  return pairs_per_forward(*model_->siamese->extractor(), options_.scoring.image_size,
+                           options_.scoring.batch_size);
+}
+
+PairScoringFunction PairwiseReranker::make_scorer(const PostprocessingContext& context) {
   if (!context.dataframe) throw std::logic_error("pairwise re-ranking needs the dataframe to read images");
   PairScoringOptions scoring = options_.scoring;
   scoring.threads = context.threads;
   scoring.image_limits = context.image_limits;
   scoring.row_images = context.row_images;
-  scoring.batch_size =
-      pairs_per_forward(*model_->siamese->extractor(), scoring.image_size, scoring.batch_size);
+  scoring.batch_size = forward_batch_size();
   scoring.show_progress = context.show_progress;
-  const auto score = make_image_pair_scorer(*model_->siamese, *context.dataframe, scoring);
+  return make_image_pair_scorer(*model_->siamese, *context.dataframe, scoring);
+}
+
+void PairwiseReranker::process(RetrievalResults& results, const PostprocessingContext& context,
+                               PostprocessingState& state) {
+  const PairScoringFunction local = make_scorer(context);
+  PairScoringFunction score = local;
+  if (context.pair_executor) {
+    const PairScoringExecutor& executor = *context.pair_executor;
+    const int64_t batch = forward_batch_size();
+    score = [&](const std::vector<RowPair>& pairs) { return executor(*this, pairs, batch, local); };
+  }
   rerank_lists(results, options_.top_n, score, &state.final_distances.overrides, options_.fuse);
 }
 

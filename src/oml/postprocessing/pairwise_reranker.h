@@ -25,10 +25,6 @@ class PairwiseModel;
 // shifted by -1000·FLT_EPSILON so it stays ahead of the tail. The tail keeps its distances.
 void merge_reranked_block(std::vector<Neighbor>& list, const std::vector<float>& block_scores);
 
-// (query CSV row, gallery CSV row) pairs -> one score per pair, lower = more alike.
-using PairScoringFunction =
-    std::function<std::vector<float>(const std::vector<std::pair<int64_t, int64_t>>&)>;
-
 // Re-ranks the first min(top_n, len) items of every list with `score` (called with all pairs at
 // once, queries in order, candidates in list order). When `overrides` is given (per query,
 // sorted by gallery), the block's new distances are recorded there for full-row consumers.
@@ -58,8 +54,9 @@ struct PairScoringOptions {
   const std::map<int64_t, ImageRGB8>* row_images = nullptr;  // decoded images by row (from the context)
 };
 
-// Scores pairs with `model.predict` in no-grad batches. Every image is read from `dataframe`
-// (full image, no bbox) unless options.row_images holds it, squashed and cached by CSV row, so each
+// Scores pairs with `model.predict` in no-grad batches of options.batch_size, counted from the
+// first pair (the cache never moves a batch boundary). Every image is read from `dataframe` (full
+// image, no bbox) unless options.row_images holds it, squashed and cached by CSV row, so each
 // distinct image is decoded once.
 PairScoringFunction make_image_pair_scorer(PairwiseModel& model, const Dataframe& dataframe,
                                            const PairScoringOptions& options);
@@ -87,6 +84,12 @@ class PairwiseReranker : public RetrievalPostprocessor {
   std::string name() const override { return "pairwise"; }
   void process(RetrievalResults& results, const PostprocessingContext& context,
                PostprocessingState& state) override;
+
+  // What process() scores its pairs with, for a caller that spreads them (PairScoringExecutor):
+  // the forward batch size (the `batch` key, capped for large images) and this process's scorer,
+  // reading images through `context` (dataframe, threads, image limits, row images, progress).
+  int64_t forward_batch_size() const;
+  PairScoringFunction make_scorer(const PostprocessingContext& context);
 
  private:
   struct Model;

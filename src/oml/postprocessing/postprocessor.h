@@ -1,7 +1,9 @@
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "oml/data/image.h"
@@ -14,6 +16,21 @@
 namespace oml {
 
 struct Dataframe;
+class RetrievalPostprocessor;
+
+// (query CSV row, gallery CSV row) pairs -> one score per pair, lower = more alike.
+using RowPair = std::pair<int64_t, int64_t>;
+using PairScoringFunction = std::function<std::vector<float>(const std::vector<RowPair>&)>;
+
+// Who scores a re-ranking step's pairs; null in the context = the step itself, in this process.
+// Called with the step, all its pairs (queries in order), its forward batch size and its own
+// scorer `local`; returns one score per pair, equal to local(pairs). A caller may spread the pairs
+// (e.g. over the processes of a torchrun job, cli): a share that starts on a multiple of
+// batch_size and is scored by the same scorer from its start runs exactly the forward batches of
+// local(pairs), so its scores are the same bits.
+using PairScoringExecutor =
+    std::function<std::vector<float>(const RetrievalPostprocessor& step, const std::vector<RowPair>& pairs,
+                                     int64_t batch_size, const PairScoringFunction& local)>;
 
 // What every postprocessor may read (plain data, not owned). Rows of `queries` / `galleries` are
 // the stored embeddings aligned with results.query_rows / results.gallery_rows; `problem` carries
@@ -32,6 +49,8 @@ struct PostprocessingContext {
   // Rows whose image is already decoded in memory (a query uploaded to `oml serve`, which has no
   // file); the readers use these instead of the dataframe's path. May be null.
   const std::map<int64_t, ImageRGB8>* row_images = nullptr;
+  // Where the pairwise re-ranker's pairs are scored (see PairScoringExecutor); null = here.
+  const PairScoringExecutor* pair_executor = nullptr;
 };
 
 // Every (query, gallery) distance after postprocessing (spec §11.3: fnmr@fmr reads the final full
