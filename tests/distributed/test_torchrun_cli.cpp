@@ -4,9 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <fstream>
-#include <random>
 
 #include "distributed/torchrun_helpers.h"
 #include "oml/io/npy.h"
@@ -15,41 +13,6 @@ namespace oml::distributed::testing {
 namespace {
 
 using ::testing::HasSubstr;
-
-// 4600 rows: 100 train, the rest validation with queries, galleries and rows that are both,
-// labels of ~45 rows each, sequences, three categories. ~4000 galleries: more than one gallery
-// tile of 2048, so 2 and 3 ranks really split the gallery (3 ranks: one gets none). Continuous
-// embeddings, plus exact duplicates of rows 2500 further on (equal distances across the shard
-// boundary: the tie rule decides).
-std::string write_retrieval_dataset(const ScratchDir& scratch) {
-  std::mt19937 random(11);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  constexpr int kRows = 4600;
-  constexpr int kDim = 16;
-  Matrix embeddings;
-  embeddings.rows = kRows;
-  embeddings.cols = kDim;
-  for (int i = 0; i < kRows * kDim; ++i) embeddings.values.push_back(normal(random));
-  for (int duplicate = 2600; duplicate < 2700; duplicate += 7) {
-    std::copy(embeddings.row(duplicate - 2500), embeddings.row(duplicate - 2500) + kDim,
-              embeddings.row(duplicate));
-  }
-  write_npy(scratch.file("e.npy"), embeddings);
-  std::ofstream csv(scratch.file("df.csv"));
-  csv << "label,path,split,is_query,is_gallery,category,sequence\n";
-  const char* categories[] = {"cats", "dogs", "birds"};
-  for (int r = 0; r < kRows; ++r) {
-    const int label = r % 101;
-    const bool train = r < 100;
-    const bool query = r % 5 == 0;
-    const bool gallery = !query || r % 3 != 0;
-    const std::string sequence = r % 11 == 0 ? "s" + std::to_string(r % 13) : "";
-    csv << label << ",img" << r << ".jpg," << (train ? "train" : "validation") << ","
-        << (train ? "" : (query ? "True" : "False")) << "," << (train ? "" : (gallery ? "True" : "False"))
-        << "," << categories[label % 3] << "," << sequence << "\n";
-  }
-  return scratch.file("df.csv");
-}
 
 class TorchrunCli : public ::testing::Test {
  protected:
@@ -106,16 +69,16 @@ TEST_F(TorchrunCli, EvaluateOverTwoRanksGivesTheSameMetrics) {
   EXPECT_EQ(tables, 1u) << two.output;
 }
 
-TEST_F(TorchrunCli, PostprocessingIsRefusedNamingTheStep) {
-  const ScratchDir scratch("torchrun_post");
+TEST_F(TorchrunCli, HnswIndexIsRefusedNamingTheOption) {
+  const ScratchDir scratch("torchrun_hnsw");
   const std::string csv = write_retrieval_dataset(scratch);
   const CommandResult result =
       run_oml_torchrun(2,
                        "search --csv " + csv + " --embeddings " + scratch.file("e.npy") +
-                           " --post qe:n=2 --threads 1 --out " + scratch.file("r.csv"),
+                           " --index hnsw --threads 1 --out " + scratch.file("r.csv"),
                        scratch.file("logs"));
   EXPECT_NE(result.exit_code, 0);
-  EXPECT_THAT(result.output, HasSubstr("--post qe"));
+  EXPECT_THAT(result.output, HasSubstr("--index hnsw"));
   EXPECT_FALSE(std::ifstream(scratch.file("r.csv")).good());
 }
 

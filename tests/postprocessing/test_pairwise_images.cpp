@@ -9,8 +9,8 @@
 #include "oml/data/transforms.h"
 #include "oml/models/pos_embed_interpolation.h"
 #include "oml/models/siamese.h"
-#include "oml/models/vit.h"
 #include "oml/models/siamese_checkpoint.h"
+#include "oml/models/vit.h"
 #include "oml/postprocessing/pairwise_reranker.h"
 #include "oml/retrieval/retrieval_problem.h"
 
@@ -95,6 +95,26 @@ TEST_F(PairwiseImagesTest, SmallCacheGivesTheSameScores) {
   options.cache_bytes = 3 * 32 * 32 * 2;  // two images: one pair per chunk
   const auto chunked = make_image_pair_scorer(model, df_, options)({{0, 2}, {0, 3}, {1, 4}, {1, 2}, {0, 4}});
   EXPECT_EQ(all, chunked);
+}
+
+// Batches are counted from the first pair whatever the cache holds, so a share of whole batches
+// scored on its own (a torchrun rank's) runs exactly the forward passes of the whole list.
+TEST_F(PairwiseImagesTest, ASmallCacheNeverMovesABatchBoundary) {
+  RecordingModel model;
+  PairScoringOptions options;
+  options.image_size = 32;
+  options.batch_size = 2;
+  options.cache_bytes = 3 * 32 * 32 * 3;  // three images
+  // Each batch alone needs four images: a cache filled pair by pair would split every batch.
+  const std::vector<RowPair> pairs{{0, 2}, {1, 3}, {0, 4}, {1, 2}, {0, 3}};
+  const auto scores = make_image_pair_scorer(model, df_, options)(pairs);
+  ASSERT_EQ(model.first.size(), 3u);
+  EXPECT_EQ(model.first[0].size(0), 2);
+  EXPECT_EQ(model.first[1].size(0), 2);
+  EXPECT_EQ(model.first[2].size(0), 1);
+  RecordingModel tail_model;
+  const auto tail = make_image_pair_scorer(tail_model, df_, options)({pairs.begin() + 2, pairs.end()});
+  EXPECT_EQ(tail, std::vector<float>(scores.begin() + 2, scores.end()));
 }
 
 TEST_F(PairwiseImagesTest, StackedPairOf64PixelImagesIs128x64WithAn8x4Grid) {
