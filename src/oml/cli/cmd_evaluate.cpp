@@ -41,7 +41,6 @@ void report_metrics(const MetricsReport& report, const std::string& json) {
 // rank 0 from the validation rows it reads then.
 void run_distributed_evaluate(distributed::ProcessGroup& job, const EvaluateOptions& options,
                               const MetricsConfig& config, const std::vector<PostprocessorSpec>& steps) {
-  require_distributed_support(options.index);
   std::optional<DistributedChain> chain;
   if (!steps.empty()) chain.emplace(job, steps);
   auto inputs = distributed::load_sharded_inputs(job, options.csv, options.root, options.embeddings,
@@ -50,7 +49,7 @@ void run_distributed_evaluate(distributed::ProcessGroup& job, const EvaluateOpti
   TileOptions tiles;
   tiles.threads = options.index.threads;
   tiles.progress_label = "exact kNN";
-  RetrievalResults results = distributed::sharded_retrieve(job, inputs, k, tiles);
+  RetrievalResults results = distributed::sharded_retrieve(job, inputs, k, tiles, options.index);
   tiles.progress_label = nullptr;
   std::vector<std::vector<std::optional<double>>> fnmr;
   std::optional<FinalDistances> final_distances;

@@ -52,7 +52,6 @@ void run_search(const SearchOptions& options) {
   if (const auto job = join_job()) {
     // Gallery sharded over the ranks, lists merged on rank 0, then the --post chain on rank 0 with
     // pairwise scoring spread over the ranks (docs/distributed.md).
-    require_distributed_support(options.index);
     std::optional<DistributedChain> chain;
     if (!steps.empty()) chain.emplace(*job, steps);
     auto inputs =
@@ -61,7 +60,7 @@ void run_search(const SearchOptions& options) {
     TileOptions tiles;
     tiles.threads = options.index.threads;
     tiles.progress_label = "exact kNN";
-    RetrievalResults results = distributed::sharded_retrieve(*job, inputs, k, tiles);
+    RetrievalResults results = distributed::sharded_retrieve(*job, inputs, k, tiles, options.index);
     if (chain) {
       chain->run(inputs, results, k, options.index.threads, options.image_limits,
                  chain_reads_embeddings(steps, false));

@@ -26,11 +26,4 @@ std::unique_ptr<distributed::ProcessGroup> join_job() {
   return group;
 }
 
-void require_distributed_support(const IndexOptions& index) {
-  if (index.kind != "exact") {
-    throw InputError("--index " + index.kind +
-                     ": under torchrun only --index exact is sharded so far; run hnsw in one process");
-  }
-}
-
 }  // namespace oml::cli

@@ -4,7 +4,6 @@
 #include <memory>
 
 #include "oml/distributed/process_group.h"
-#include "oml/retrieval/nearest_neighbor_index.h"
 
 namespace oml::cli {
 
@@ -12,8 +11,5 @@ namespace oml::cli {
 // Otherwise joins the job and sets who draws progress: rank 0 only, or with OML_RANK_OUTPUT=all
 // every rank, each line prefixed "[rank r] ".
 std::unique_ptr<distributed::ProcessGroup> join_job();
-
-// What sharded search/evaluate do not run yet: InputError naming the option (--index hnsw).
-void require_distributed_support(const IndexOptions& index);
 
 }  // namespace oml::cli

@@ -84,7 +84,7 @@ ShardedRetrievalInputs load_sharded_inputs(ProcessGroup& group, const std::strin
 }
 
 RetrievalResults sharded_retrieve(ProcessGroup& group, ShardedRetrievalInputs& inputs, int64_t k,
-                                  const TileOptions& tiles) {
+                                  const TileOptions& tiles, const IndexOptions& index) {
   const RetrievalProblem& problem = inputs.problem;
   const RowRange shard = inputs.gallery_shard;
   RetrievalResults results;
@@ -99,12 +99,26 @@ RetrievalResults sharded_retrieve(ProcessGroup& group, ShardedRetrievalInputs& i
     progress = std::make_unique<ProgressBar>(tiles.progress_label, problem.num_queries(), "queries");
   }
   const QueryTiling tiling = query_tiling(problem.num_queries(), tiles);
+  // An approximate index is built once over the shard; the exact one is a view of it per block.
+  std::unique_ptr<NearestNeighborIndex> graph;
+  if (index.kind != "exact") {
+    IndexOptions options = index;
+    options.threads = tiles.threads;
+    options.show_progress = tiles.progress_label != nullptr;
+    graph = make_index(options);
+    graph->add(inputs.galleries);
+  }
   for (const RowRange& block : blocks_of(problem.num_queries(), tiling.block_rows)) {
     const Matrix queries = inputs.embeddings->read_rows(slice_rows(problem.query_rows, block));
     const RetrievalProblem part = slice_problem(problem, block.begin, block.end, shard.begin, shard.end);
-    ExactIndex index(tiling.tiles);
-    index.add(inputs.galleries);
-    std::vector<std::vector<Neighbor>> lists = index.search(queries, k, part);
+    std::vector<std::vector<Neighbor>> lists;
+    if (graph) {
+      lists = graph->search(queries, k, part);
+    } else {
+      ExactIndex exact(tiling.tiles);
+      exact.add(inputs.galleries);
+      lists = exact.search(queries, k, part);
+    }
     for (auto& list : lists) {
       for (Neighbor& n : list) n.gallery += static_cast<int32_t>(shard.begin);  // shard -> whole gallery
     }

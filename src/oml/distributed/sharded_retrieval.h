@@ -14,6 +14,7 @@
 #include "oml/distributed/sharding.h"
 #include "oml/io/npy.h"
 #include "oml/retrieval/distance_tiles.h"
+#include "oml/retrieval/nearest_neighbor_index.h"
 #include "oml/retrieval/retrieval_problem.h"
 #include "oml/retrieval/retrieval_results.h"
 
@@ -40,11 +41,14 @@ ShardedRetrievalInputs load_sharded_inputs(ProcessGroup& group, const std::strin
                                            const std::string& root, const std::string& embeddings,
                                            bool need_categories);
 
-// The k closest non-ignored galleries of every query, sorted by (distance, gallery index), as one
-// process computes them: complete on rank 0, lists empty on the other ranks. `tiles` sets the
-// threads of each rank; a progress label makes rank 0 show progress over queries.
+// The k closest non-ignored galleries of every query, sorted by (distance, gallery index):
+// complete on rank 0, lists empty on the other ranks. `tiles` sets the threads of each rank; a
+// progress label makes rank 0 show progress over queries. With index.kind "exact" (or no index)
+// the lists are those one process computes. With "hnsw" each rank builds one HNSW graph over its
+// own shard (index's M, ef_construction, ef, seed) and rank 0 keeps the k best of the per-shard
+// approximate lists: an approximation of its own, not one process's graph.
 RetrievalResults sharded_retrieve(ProcessGroup& group, ShardedRetrievalInputs& inputs, int64_t k,
-                                  const TileOptions& tiles);
+                                  const TileOptions& tiles, const IndexOptions& index = {});
 
 // fnmr@fmr ([group][fmr], as streaming_fnmr_at_fmr) over every query × every gallery: each rank
 // streams its shard, histograms and positive counts are summed with all-reduce. Same result on
