@@ -158,6 +158,41 @@ inline std::vector<std::string> small_train_extractor_args(const std::string& cs
   return args;
 }
 
+// train-reranker arguments for a small deterministic run: a siamese over `arch` from random weights
+// at 32 px on `csv` (images under `root`, first stage `embeddings`), 2x2 batches, one thread;
+// `resume` = the checkpoint to continue ("" = none).
+inline std::vector<std::string> small_train_reranker_args(const std::string& csv, const std::string& root,
+                                                          const std::string& embeddings,
+                                                          const std::string& arch, const std::string& epochs,
+                                                          const std::string& out,
+                                                          const std::string& resume = "") {
+  std::vector<std::string> args = {"train-reranker",
+                                   "--csv",
+                                   csv,
+                                   "--root",
+                                   root,
+                                   "--embeddings",
+                                   embeddings,
+                                   "--weights",
+                                   "none",
+                                   "--arch",
+                                   arch,
+                                   "--size",
+                                   "32",
+                                   "--n-labels",
+                                   "2",
+                                   "--n-instances",
+                                   "2",
+                                   "--epochs",
+                                   epochs,
+                                   "--threads",
+                                   "1",
+                                   "--out",
+                                   out};
+  if (!resume.empty()) args.insert(args.end(), {"--resume", resume});
+  return args;
+}
+
 inline bool killed_by(int status, int signal) { return WIFSIGNALED(status) && WTERMSIG(status) == signal; }
 inline int exit_code(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
 

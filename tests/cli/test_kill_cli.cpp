@@ -1,6 +1,6 @@
 // Real kill -9 (docs/reliability.md, "Faults"), where test_faults_cli.cpp kills inside a write:
 // a dataset builder killed at several moments leaves only whole files under their final names, and
-// a training killed in the middle of an epoch resumes to the weights an uninterrupted run reaches.
+// a training (either) killed in the middle of an epoch resumes to the weights an uninterrupted run reaches.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -115,6 +115,44 @@ TEST(KillCli, TrainExtractorKilledMidEpochResumesToTheUninterruptedWeights) {
   EXPECT_THAT(read_text(dir.file("log")), HasSubstr("resuming after epoch 1 of 3"));
   EXPECT_EQ(file_bytes(dir.file("part.pth")), file_bytes(dir.file("full.pth")));
   EXPECT_EQ(file_bytes(dir.file("part.pth.last.pth")), file_bytes(dir.file("full.pth.last.pth")));
+  EXPECT_THAT(names_starting(dir.path(), "part.pth"), Not(testing::Contains(HasSubstr(".pending"))));
+}
+
+TEST(KillCli, TrainRerankerKilledMidEpochResumesToTheUninterruptedWeights) {
+  const ScratchDir dir("kill_train_reranker");
+  // 12 train labels of 4 rows (the fixture images repeat): 6 steps of 2x2 per epoch.
+  const std::vector<std::string> images = {"board.jpg", "flower.jpg", "photo.bmp",
+                                           "gray.jpg",  "rgba.png",   "palette.png"};
+  std::string text = "label,path,split,is_query,is_gallery\n";
+  Matrix embeddings;
+  embeddings.cols = 4;
+  for (int label = 0; label < 12; ++label) {
+    for (int i = 0; i < 4; ++i) {
+      text += std::to_string(label) + "," + images[(label + i) % images.size()] + ",train,,\n";
+      for (int d = 0; d < 4; ++d)
+        embeddings.values.push_back(static_cast<float>((label * 7 + i * 3 + d) % 5));
+      ++embeddings.rows;
+    }
+  }
+  const std::string csv = dir.write("df.csv", text);
+  write_npy(dir.file("e.npy"), embeddings);
+  const auto train = [&](const std::string& out, bool resume) {
+    return small_train_reranker_args(csv, kFixtureImages, dir.file("e.npy"), "resnet18", "3", dir.file(out),
+                                     resume ? dir.file(out) : "");
+  };
+  ASSERT_EQ(exit_code(run_oml_child(train("full.pth", false), dir.file("log"))), 0)
+      << read_text(dir.file("log"));
+
+  // Killed as soon as epoch 1 is committed (its weights renamed into place after the training
+  // state), i.e. early in epoch 2.
+  const int status =
+      kill_when(train("part.pth", false), dir.file("log"), [&] { return fs::exists(dir.file("part.pth")); });
+  ASSERT_TRUE(killed_by(status, SIGKILL)) << "the run ended before the kill: " << read_text(dir.file("log"));
+
+  ASSERT_EQ(exit_code(run_oml_child(train("part.pth", true), dir.file("log"))), 0)
+      << read_text(dir.file("log"));
+  EXPECT_THAT(read_text(dir.file("log")), HasSubstr("for epochs 2..3"));
+  EXPECT_EQ(file_bytes(dir.file("part.pth")), file_bytes(dir.file("full.pth")));
   EXPECT_THAT(names_starting(dir.path(), "part.pth"), Not(testing::Contains(HasSubstr(".pending"))));
 }
 

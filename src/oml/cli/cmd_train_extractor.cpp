@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "oml/cli/commands.h"
+#include "oml/cli/distributed_training.h"
 #include "oml/common/errors.h"
 #include "oml/training/extractor_trainer.h"
 
@@ -73,8 +74,11 @@ void run(TrainExtractorArgs& args) {
   o.augmentation.enabled = !args.no_augment;
   o.augmentation.contrast = o.augmentation.saturation = o.augmentation.brightness;
   o.show_progress = !args.quiet;
+  const TrainingJob job = join_training_job();
+  o.replicas = job.replicas.get();
+  if (job.group) o.log = rank_log(job, stdout);
   const auto summary = training::train_extractor(o);
-  if (summary.best_epoch > 0) {
+  if (summary.best_epoch > 0 && job.is_root()) {
     std::printf(
         "done: best epoch %lld%s -> %s\n", static_cast<long long>(summary.best_epoch),
         summary.best_score ? fmt::format(" ({} {:.4f})", args.best_by, *summary.best_score).c_str() : "",

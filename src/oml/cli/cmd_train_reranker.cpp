@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "oml/cli/commands.h"
+#include "oml/cli/distributed_training.h"
 #include "oml/common/errors.h"
 #include "oml/data/dataframe.h"
 #include "oml/io/npy.h"
@@ -97,8 +98,11 @@ void run_train_reranker(TrainRerankerOptions options) {
   if (options.training.resume.empty() && !from_scratch)
     load_extractor_into_siamese(*model, source.weights_path);
   options.training.show_progress = true;
-  options.training.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+  const TrainingJob job = join_training_job();
+  options.training.replicas = job.replicas.get();
+  options.training.log = rank_log(job, stderr);
   const auto report = train_reranker(*model, df, embeddings, options.training);
+  if (!job.is_root()) return;
   std::fprintf(stderr, "trained %s for epochs %lld..%lld: %lld steps, %lld pairs, %.1f s (%.2f steps/s)\n",
                describe_siamese(*model).c_str(), static_cast<long long>(report.first_epoch + 1),
                static_cast<long long>(options.training.epochs), static_cast<long long>(report.steps),

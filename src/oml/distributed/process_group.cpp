@@ -125,9 +125,10 @@ struct ProcessGroup::Impl {
     return out;
   }
 
-  void all_reduce_sum(int64_t* values, size_t count) {
+  template <typename T>
+  void all_reduce_sum(T* values, size_t count) {
     if (count == 0) return;
-    std::vector<at::Tensor> tensors{at::from_blob(values, {static_cast<int64_t>(count)}, at::kLong)};
+    std::vector<at::Tensor> tensors{at::from_blob(values, {static_cast<int64_t>(count)}, dtype_of<T>())};
     c10d::AllreduceOptions options;
     options.reduceOp = c10d::ReduceOp::SUM;
     wait(gloo->allreduce(tensors, options));
@@ -186,6 +187,16 @@ void ProcessGroup::all_reduce_sum(std::vector<int64_t>& values) {
 void ProcessGroup::all_reduce_sum(std::vector<uint64_t>& values) {
   static_assert(sizeof(uint64_t) == sizeof(int64_t));
   impl_->all_reduce_sum(reinterpret_cast<int64_t*>(values.data()), values.size());
+}
+
+void ProcessGroup::all_reduce_sum(float* values, size_t count) { impl_->all_reduce_sum(values, count); }
+
+void ProcessGroup::broadcast(float* values, size_t count, int root) {
+  if (count == 0) return;
+  c10d::BroadcastOptions options;
+  options.rootRank = root;
+  std::vector<at::Tensor> data{at::from_blob(values, {static_cast<int64_t>(count)}, at::kFloat)};
+  wait(impl_->gloo->broadcast(data, options));
 }
 
 std::unique_ptr<ProcessGroup> join_from_environment() {

@@ -44,6 +44,12 @@ class ProcessGroup {
   void all_reduce_sum(std::vector<int64_t>& values);
   void all_reduce_sum(std::vector<uint64_t>& values);
 
+  // The same for `count` floats at `values` (training gradients; summed in Gloo's ring order, so
+  // every rank ends with the same bits).
+  void all_reduce_sum(float* values, size_t count);
+  // Rank `root`'s `count` floats at `values` into every rank's `values`.
+  void broadcast(float* values, size_t count, int root);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

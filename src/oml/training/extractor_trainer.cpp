@@ -21,6 +21,7 @@
 #include "oml/models/vit.h"
 #include "oml/training/epoch_commit.h"
 #include "oml/training/finite_step.h"
+#include "oml/training/replicas.h"
 #include "oml/training/training_state.h"
 #include "oml/training/vit_init.h"
 
@@ -284,8 +285,14 @@ TrainingSummary train_extractor(const ExtractorTrainingOptions& options) {
   const TrainRows train = collect_train_rows(df);
   ItemNames names{"train row", [&](int64_t i) { return df.where(train.rows[static_cast<size_t>(i)]); }};
   BalanceSampler sampler(train.labels, options.n_labels, options.n_instances, options.seed, names);
+  Replicas* const replicas = options.replicas;
+  const bool writes_files = !replicas || replicas->is_root();  // and validates
+  if (replicas && sampler.batch_size() < replicas->size()) {
+    throw InputError(fmt::format("--n-labels x --n-instances = {} images per batch, fewer than the {} ranks",
+                                 sampler.batch_size(), replicas->size()));
+  }
   std::optional<RetrievalValidator> validator;
-  if (options.val_every > 0) validator.emplace(df, options.threads);
+  if (options.val_every > 0 && writes_files) validator.emplace(df, options.threads);
 
   TrainableModel model = build_model(options, spec, train.labels);
   auto optimizer = make_optimizer(options, model);
@@ -311,9 +318,12 @@ TrainingSummary train_extractor(const ExtractorTrainingOptions& options) {
     const TrainingState saved = read_training_state(state_path);
     require_same_fingerprint(saved.fingerprint, state.fingerprint, state_path);
     state = saved;
-    settle_pending(
-        {options.out_path, last_checkpoint_path(options.out_path), optimizer_state_path(options.out_path)},
-        state.epochs_done);
+    if (writes_files) {
+      settle_pending(
+          {options.out_path, last_checkpoint_path(options.out_path), optimizer_state_path(options.out_path)},
+          state.epochs_done);
+    }
+    if (replicas) replicas->barrier();  // the other ranks read the files rank 0 has settled
     restore_last_checkpoint(model, last_checkpoint_path(options.out_path));
     torch::load(*optimizer, optimizer_state_path(options.out_path));
     // Replaying the sampler keeps every later epoch's batches those of an uninterrupted run.
@@ -322,6 +332,14 @@ TrainingSummary train_extractor(const ExtractorTrainingOptions& options) {
                     state.best_epoch));
   }
   summary.first_epoch = state.epochs_done + 1;
+  std::vector<torch::Tensor> parameters = model.extractor->parameters();
+  std::vector<torch::Tensor> head;  // used after the features are gathered
+  if (model.arcface) head = model.arcface->parameters();
+  parameters.insert(parameters.end(), head.begin(), head.end());
+  if (replicas) {
+    broadcast_module(*replicas, *model.extractor);
+    if (model.arcface) broadcast_module(*replicas, *model.arcface);
+  }
   if (state.epochs_done >= options.epochs) {
     log(fmt::format("nothing to do: {} epochs already done (raise --epochs to continue)", state.epochs_done));
   }
@@ -333,13 +351,20 @@ TrainingSummary train_extractor(const ExtractorTrainingOptions& options) {
   model.extractor->train();
   for (int64_t epoch = state.epochs_done; epoch < options.epochs; ++epoch) {
     const std::vector<Batch> batches = sampler.next_epoch();
+    // This rank's share of each global batch (all of it in one process).
+    const auto share = [&](size_t b) {
+      const auto n = static_cast<int64_t>(batches[b].size());
+      return replicas ? share_of(n, replicas->rank(), replicas->size()) : Share{0, n};
+    };
     OrderedPrefetcher<BatchPixels> loader(
         batches.size(),
         [&](size_t b) {
+          const Share mine = share(b);
           std::vector<int64_t> rows;
-          for (int64_t position : batches[b]) rows.push_back(train.rows[static_cast<size_t>(position)]);
+          for (int64_t i = mine.begin; i < mine.end; ++i)
+            rows.push_back(train.rows[static_cast<size_t>(batches[b][static_cast<size_t>(i)])]);
           return make_training_batch(cache, rows, options.size, options.augmentation, options.seed, epoch,
-                                     static_cast<int64_t>(b));
+                                     static_cast<int64_t>(b), mine.begin);
         },
         static_cast<size_t>(loader_threads), 3);
     std::optional<ProgressBar> progress;
@@ -357,7 +382,8 @@ TrainingSummary train_extractor(const ExtractorTrainingOptions& options) {
       for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
       std::vector<int64_t> labels;
       for (int64_t position : batches[b]) labels.push_back(train.labels[static_cast<size_t>(position)]);
-      const auto features = embed(model, to_tensor(*pixels));
+      auto features = embed(model, to_tensor(*pixels));
+      if (replicas) features = gather_rows_with_grad(*replicas, features);
       torch::Tensor loss;
       if (model.arcface) {
         for (auto& label : labels) label = model.class_index.at(label);
@@ -367,6 +393,7 @@ TrainingSummary train_extractor(const ExtractorTrainingOptions& options) {
       }
       clear_gradients(*optimizer);
       loss.backward();
+      if (replicas) sum_gradients(*replicas, parameters, head);
       const double value = loss.item<double>();
       if (step_if_finite(loss, *optimizer)) {
         summary.step_losses.push_back(value);
@@ -414,6 +441,10 @@ TrainingSummary train_extractor(const ExtractorTrainingOptions& options) {
     }
     // Without validation the newest weights are the output.
     if (!validator) record.is_best = true;
+    if (!writes_files) {
+      summary.epochs.push_back(std::move(record));
+      continue;
+    }
     const NamedTensors tensors = checkpoint_tensors(model);
     // The epoch's files wait under pending names until the state commits them (epoch_commit.h).
     const int64_t done = epoch + 1;

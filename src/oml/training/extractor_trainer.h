@@ -16,6 +16,8 @@
 // validated on its validation split after epochs, with resumable state next to the output.
 namespace oml::training {
 
+class Replicas;
+
 enum class ExtractorLossKind { kTriplet, kArcFace };
 enum class OptimizerKind { kAdamW, kSgd };
 enum class BestMetric { kMap5, kCmc1 };
@@ -72,6 +74,11 @@ struct ExtractorTrainingOptions {
   bool show_progress = true;
   // Receives one line per event (epoch summary, validation, checkpoint); default prints to stdout.
   std::function<void(const std::string&)> log;
+
+  // Data-parallel run (replicas.h): each global batch is split over the ranks, their features are
+  // gathered for the loss and their gradients summed; rank 0 alone validates and writes files.
+  // Null: one process.
+  Replicas* replicas = nullptr;
 };
 
 struct EpochRecord {

@@ -26,6 +26,7 @@
 #include "oml/training/epoch_commit.h"
 #include "oml/training/finite_step.h"
 #include "oml/training/knn_pairs.h"
+#include "oml/training/replicas.h"
 #include "oml/training/reranker_validation.h"
 
 namespace oml {
@@ -156,7 +157,8 @@ void save_training_state(const torch::optim::Optimizer& optimizer, int64_t epoch
 
 // `epoch_files`: the files an epoch writes (epoch_commit.h), put in the state the record names first.
 int64_t load_checkpoint(ConcatSiameseImpl& model, torch::optim::Optimizer& optimizer, BestEpoch& best,
-                        const std::string& path, const std::vector<std::string>& epoch_files) {
+                        const std::string& path, const std::vector<std::string>& epoch_files,
+                        training::Replicas* replicas) {
   const std::string state_path = training_state_path(path);
   if (!std::filesystem::exists(state_path)) {
     throw InputError(fmt::format(
@@ -171,7 +173,8 @@ int64_t load_checkpoint(ConcatSiameseImpl& model, torch::optim::Optimizer& optim
     throw InputError(
         fmt::format("--resume {}: cannot read {}: {}", path, state_path, e.what_without_backtrace()));
   }
-  training::settle_pending(epoch_files, epochs_done.item<int64_t>());
+  if (!replicas || replicas->is_root()) training::settle_pending(epoch_files, epochs_done.item<int64_t>());
+  if (replicas) replicas->barrier();  // the other ranks read the files rank 0 has settled
   load_concat_siamese(model, path);
   try {
     torch::Tensor best_epoch;
@@ -252,6 +255,47 @@ StepPairs collect_step_pairs(const Batch& batch, const std::vector<int64_t>& lab
   return step;
 }
 
+// The step's loss (the mean BCE over its pairs), its gradients left in the parameters. With
+// replicas each rank runs the backbone on a share of the pairs, the features are gathered with
+// autograd, and every rank runs the head (its dropout draws the one-process masks: same seed, same
+// shape) and the loss on all of them; the summed gradients are then the one-process gradients up to
+// the order of float sums.
+torch::Tensor step_loss(ConcatSiameseImpl& model, const torch::Tensor& batch_images, const StepPairs& step,
+                        torch::optim::Optimizer& optimizer, training::Replicas* replicas) {
+  training::clear_gradients(optimizer);
+  const auto targets = torch::tensor(step.targets, torch::kFloat32);
+  if (!replicas) {
+    const auto x1 = batch_images.index_select(0, torch::tensor(step.first, torch::kInt64));
+    const auto x2 = batch_images.index_select(0, torch::tensor(step.second, torch::kInt64));
+    const auto loss = torch::binary_cross_entropy_with_logits(model.forward_pairs(x1, x2), targets);
+    loss.backward();
+    return loss;
+  }
+  const training::Share mine =
+      training::share_of(static_cast<int64_t>(step.targets.size()), replicas->rank(), replicas->size());
+  const auto slice = [&](const std::vector<int64_t>& items) {
+    return torch::tensor(std::vector<int64_t>(items.begin() + mine.begin, items.begin() + mine.end),
+                         torch::kInt64);
+  };
+  // forward_pairs in two halves: the backbone on this rank's pairs (stacked along the height, x1 on
+  // top), the head on every pair.
+  const auto stacked = torch::cat(
+      {batch_images.index_select(0, slice(step.first)), batch_images.index_select(0, slice(step.second))}, 2);
+  torch::Tensor features =
+      torch::zeros({0, model.extractor()->feat_dim()});  // a step of fewer pairs than ranks
+  if (mine.end > mine.begin) {
+    std::optional<torch::NoGradGuard> frozen;
+    if (!model.backbone_trains()) frozen.emplace();
+    features = model.extractor()->forward(stacked);
+  }
+  features = training::gather_rows_with_grad(*replicas, features);
+  const auto logits = model.head()->forward(features).squeeze(-1);
+  const auto loss = torch::binary_cross_entropy_with_logits(logits, targets);
+  loss.backward();
+  training::sum_gradients(*replicas, model.parameters(), model.head()->parameters());
+  return loss;
+}
+
 }  // namespace
 
 std::string training_state_path(const std::string& checkpoint) { return checkpoint + ".state"; }
@@ -300,8 +344,10 @@ RerankerTrainingReport train_reranker(ConcatSiameseImpl& model, const Dataframe&
                     train_rows.size(),
                     total ? 100.0 * static_cast<double>(positives) / static_cast<double>(total) : 0.0));
   }
+  training::Replicas* const replicas = options.replicas;
+  const bool writes_files = !replicas || replicas->is_root();  // and validates
   std::unique_ptr<training::RerankerValidator> validator;
-  if (!held_labels.empty()) {
+  if (!held_labels.empty() && writes_files) {
     validator = std::make_unique<training::RerankerValidator>(
         training::holdout_dataframe(df, held_labels), embeddings, options.val_top_n, options.image_size,
         options.threads, options.image_limits);
@@ -310,7 +356,8 @@ RerankerTrainingReport train_reranker(ConcatSiameseImpl& model, const Dataframe&
                     held_labels.size(), knn.queries, training::format_score(knn.cmc1),
                     training::format_score(knn.map10)));
   }
-  const std::string last_path = validator ? last_reranker_checkpoint_path(options.out) : options.out;
+  const std::string last_path =
+      held_labels.empty() ? options.out : last_reranker_checkpoint_path(options.out);
 
   auto optimizer = make_optimizer(model, options.optimizer, options.lr);
   RerankerTrainingReport report;
@@ -320,8 +367,9 @@ RerankerTrainingReport train_reranker(ConcatSiameseImpl& model, const Dataframe&
   if (!options.resume.empty()) {
     std::vector<std::string> settle = epoch_files;
     settle.push_back(options.resume);
-    report.first_epoch = load_checkpoint(model, *optimizer, best, options.resume, settle);
+    report.first_epoch = load_checkpoint(model, *optimizer, best, options.resume, settle, replicas);
   }
+  if (replicas) training::broadcast_module(*replicas, model);
   report.best_epoch = best.epoch;
   // Replay the sampler so a resumed run draws the batches the uninterrupted run would have drawn.
   for (int64_t e = 0; e < report.first_epoch; ++e) sampler.next_epoch();
@@ -352,14 +400,7 @@ RerankerTrainingReport train_reranker(ConcatSiameseImpl& model, const Dataframe&
     int64_t skipped_steps = 0;
     for (const auto& step : steps) {
       if (step.targets.empty()) continue;
-      const auto batch_images = images.batch_tensor(step.images);
-      const auto x1 = batch_images.index_select(0, torch::tensor(step.first, torch::kInt64));
-      const auto x2 = batch_images.index_select(0, torch::tensor(step.second, torch::kInt64));
-      const auto target = torch::tensor(step.targets, torch::kFloat32);
-      const auto logits = model.forward_pairs(x1, x2);
-      const auto loss = torch::binary_cross_entropy_with_logits(logits, target);
-      training::clear_gradients(*optimizer);
-      loss.backward();
+      const auto loss = step_loss(model, images.batch_tensor(step.images), step, *optimizer, replicas);
       const float value = loss.item<float>();
       if (progress) progress->advance();
       if (!training::step_if_finite(loss, *optimizer)) {
@@ -422,7 +463,7 @@ RerankerTrainingReport train_reranker(ConcatSiameseImpl& model, const Dataframe&
     } else {
       log(fmt::format("epoch {}/{}: loss {:.4f}", epoch + 1, options.epochs, mean_loss));
     }
-    if (!options.out.empty()) {
+    if (!options.out.empty() && writes_files) {
       save_concat_siamese(model, training::pending_path(last_path, epoch + 1));
       if (is_best && options.out != last_path)
         save_concat_siamese(model, training::pending_path(options.out, epoch + 1));

@@ -11,6 +11,9 @@
 // The training loop of `oml train-reranker` (spec §6.3, the note's loop): BalanceSampler batches
 // of train rows, pairs mined on the precomputed embeddings, BCEWithLogits(logit, is_negative).
 namespace oml {
+namespace training {
+class Replicas;
+}
 
 struct Dataframe;
 struct Matrix;
@@ -50,6 +53,9 @@ struct RerankerTrainingOptions {
   int64_t cache_bytes = int64_t{4} << 30;
   ImageLimits image_limits = {};  // --max-image-pixels: every decode and crop, validation included
   std::function<void(const std::string&)> log;  // per-epoch lines (validation); null = quiet
+  // Data-parallel run (training/replicas.h): each step's pairs are split over the ranks and their
+  // gradients summed; rank 0 alone validates and writes files. Null: one process.
+  training::Replicas* replicas = nullptr;
 };
 
 struct RerankerEpochValidation {

@@ -68,11 +68,11 @@ size_t DecodedImageCache::cached_bytes() const {
 
 BatchPixels make_training_batch(DecodedImageCache& cache, const std::vector<int64_t>& rows, int size,
                                 const AugmentationOptions& augmentation, uint64_t seed, int64_t epoch,
-                                int64_t step) {
+                                int64_t step, int64_t first_item) {
   BatchPixels batch = empty_batch(rows.size(), size);
   for (size_t i = 0; i < rows.size(); ++i) {
-    const uint64_t item_seed =
-        derive_seed(seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(step), i);
+    const uint64_t item_seed = derive_seed(seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(step),
+                                           static_cast<uint64_t>(first_item) + i);
     append_normalised(batch, static_cast<int64_t>(i),
                       augment_image(*cache.get(rows[i]), size, augmentation, item_seed));
   }

@@ -43,10 +43,12 @@ struct BatchPixels {
   std::vector<float> values;
 };
 
-// Training batch: item i of `rows` is augmented with the seed derive_seed(seed, epoch, step, i).
+// Training batch: item i of `rows` is augmented with the seed derive_seed(seed, epoch, step,
+// first_item + i), where `rows` is the share of a global batch that starts at first_item (0 in one
+// process): an image gets the same augmentation whichever rank prepares it.
 BatchPixels make_training_batch(DecodedImageCache& cache, const std::vector<int64_t>& rows, int size,
                                 const AugmentationOptions& augmentation, uint64_t seed, int64_t epoch,
-                                int64_t step);
+                                int64_t step, int64_t first_item = 0);
 
 // Evaluation batch: squash(size) without augmentation.
 BatchPixels make_eval_batch(DecodedImageCache& cache, const std::vector<int64_t>& rows, int size);
