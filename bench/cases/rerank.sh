@@ -25,7 +25,8 @@ ROWS=$(($(wc -l <"$CSV") - 1))
 
 # Training: one epoch of 8x2 batches, and the note's loop (2x2 batches, a few epochs so that the
 # timed part is more than start-up). The reference is OML's example loop (DataLoader, PIL,
-# torchvision, SGD). BENCH_BASELINE_OML=<older oml binary> adds a row of this build against it.
+# torchvision, SGD). BENCH_BASELINE_OML=<older oml binary> adds a row of this build against it
+# (copy an older build's oml-full, the whole program, or its oml together with that oml-full).
 train_case() {
   local n_labels=$1 epochs=$2 name=$3 extra=${4:-} labels steps
   labels=$("$PY" -c "import csv; print(len({r['label'] for r in csv.DictReader(open('$CSV')) if r['split']=='train'}))")

@@ -23,7 +23,8 @@ python3 bench/compare.py --name "train-extractor vitt16 64px triplet ($ITEMS ima
   --threads "$THREADS" --items "$ITEMS" --unit images --note "batch 8x4, $EPOCHS epochs, whole command" \
   --ours "$OML train-extractor $COMMON --arch vitt16 --miner hard --val-every 0 --quiet --out $WORK/ours.pth" \
   --ref "$PY bench/ref/train_extractor_ref.py $COMMON --arch vitt16"
-# BENCH_BASELINE_OML=<older oml binary>: a row of this build against it (same command).
+# BENCH_BASELINE_OML=<older oml binary>: a row of this build against it (same command; copy an
+# older oml-full, the whole program, or oml together with its oml-full).
 if [ -n "${BENCH_BASELINE_OML:-}" ]; then
   python3 bench/compare.py --name "train-extractor vitt16 64px triplet ($ITEMS images): this build vs $BENCH_BASELINE_OML (both oml.cpp)" \
     --repeats "$REPEATS" --threads "$THREADS" --items "$ITEMS" --unit images \

@@ -1,31 +1,11 @@
-#include <malloc.h>
-
-#include <CLI/CLI.hpp>
-#include <cstdio>
-#include <exception>
-
+// oml-full: every subcommand. The light front `oml` (front/main.cpp) runs the commands that need
+// no libtorch itself and execs this binary, with the unchanged command line, for everything else.
 #include "oml/cli/commands.h"
-#include "oml/common/errors.h"
+#include "oml/cli/light/run_app.h"
 
 namespace {
 
-constexpr int kExitBadInput = 2;
-constexpr int kExitInternal = 1;
-
-void tune_allocator() {
-  // Without a high mmap threshold glibc unmaps the large activation buffers after every forward
-  // pass and the ViT runs slower than PyTorch-Python (measured; see design "Known pitfalls").
-  mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
-  mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
-}
-
-}  // namespace
-
-int main(int argc, char** argv) {
-  tune_allocator();
-  CLI::App app{"oml.cpp: metric-learning image retrieval with re-ranking (OML semantics, in C++)", "oml"};
-  app.set_version_flag("--version", std::string("oml.cpp ") + OML_VERSION);
-  app.require_subcommand(1);
+void add_all_commands(CLI::App& app) {
   oml::cli::add_validate_command(app);
   oml::cli::add_extract_command(app);
   oml::cli::add_evaluate_command(app);
@@ -37,20 +17,8 @@ int main(int argc, char** argv) {
   oml::cli::add_dataset_command(app);
   oml::cli::add_demo_command(app);
   oml::cli::add_zoo_command(app);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? 0 : kExitBadInput;
-  } catch (const oml::InputError& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return kExitBadInput;
-  } catch (const oml::NotImplementedError& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return kExitBadInput;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "internal error: %s\n", e.what());
-    return kExitInternal;
-  }
-  return 0;
 }
+
+}  // namespace
+
+int main(int argc, char** argv) { return oml::cli::run_app(argc, argv, add_all_commands); }

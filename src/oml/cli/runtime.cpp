@@ -1,36 +1,18 @@
 #include <torch/torch.h>
 
 #include <cstdio>
-#include <thread>
 
 #include "oml/cli/commands.h"
+#include "oml/cli/light/threads.h"
 #include "oml/common/errors.h"
 #include "oml/models/extractor.h"
 #include "oml/models/training_linear.h"
 
 namespace oml::cli {
 
-void add_unimplemented_command(CLI::App& app, const std::string& name, const std::string& description) {
-  auto* command = app.add_subcommand(name, description + " (not built yet)");
-  command->allow_extras();
-  command->callback([name] { throw NotImplementedError("oml " + name + " is not implemented yet"); });
-}
-
-void add_max_image_pixels_option(CLI::App* command, ImageLimits& limits) {
-  command
-      ->add_option("--max-image-pixels", limits.max_pixels,
-                   "Pillow's decompression-bomb limit: warn above N pixels, refuse images above 2N "
-                   "(0 = no limit)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-}
-
 void configure_threads(int threads) {
-  if (threads < 0)
-    throw InputError("--threads: expected a number >= 0 (0 = all cores), got " + std::to_string(threads));
-  if (threads == 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   // libtorch defaults to a single intra-op thread on this machine kind; set it explicitly.
-  torch::set_num_threads(threads);
+  torch::set_num_threads(checked_thread_count(threads));
 }
 
 void add_training_precision_option(CLI::App* command, std::string& precision) {

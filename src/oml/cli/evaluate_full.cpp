@@ -1,39 +1,17 @@
-#include <cstdio>
+// `oml evaluate` with a --post chain or under torchrun (oml-full only: libtorch re-ranker, c10d).
 #include <numeric>
 #include <optional>
-#include <string>
 #include <vector>
 
 #include "oml/cli/commands.h"
 #include "oml/cli/distributed_job.h"
 #include "oml/cli/distributed_postprocessing.h"
+#include "oml/cli/light/evaluate_command.h"
 #include "oml/cli/retrieval_inputs.h"
-#include "oml/common/atomic_file.h"
-#include "oml/common/errors.h"
 #include "oml/distributed/sharded_retrieval.h"
-#include "oml/metrics/metrics_report.h"
 
 namespace oml::cli {
 namespace {
-
-struct EvaluateOptions {
-  std::string csv;
-  std::string root;
-  std::string embeddings;
-  std::string json;
-  std::vector<std::string> post;
-  MetricsConfig metrics;
-  IndexOptions index;
-  ImageLimits image_limits = {};  // read by the pairwise re-ranker
-};
-
-void report_metrics(const MetricsReport& report, const std::string& json) {
-  for (const std::string& warning : report.warnings) std::fprintf(stderr, "%s\n", warning.c_str());
-  std::fputs(format_metrics_table(report.metrics).c_str(), stdout);
-  if (!json.empty()) {
-    write_file_atomically(json, [&](std::ostream& out) { out << report.metrics.dump(2) << "\n"; });
-  }
-}
 
 // Under torchrun: gallery sharded over the ranks; rank metrics from the lists merged on rank 0.
 // Without --post: fnmr@fmr from all-reduced counts. With --post: the chain on rank 0 (pairwise
@@ -78,8 +56,9 @@ void run_distributed_evaluate(distributed::ProcessGroup& job, const EvaluateOpti
   report_metrics(compute_metrics(metrics_inputs, config, tiles), options.json);
 }
 
-void run_evaluate(const EvaluateOptions& options) {
-  const MetricsConfig config = normalized(options.metrics);
+}  // namespace
+
+void run_evaluate_full(const EvaluateOptions& options, const MetricsConfig& config) {
   configure_threads(options.index.threads);
   const std::vector<PostprocessorSpec> steps = parse_postprocessor_specs(options.post);
   if (const auto job = join_job()) return run_distributed_evaluate(*job, options, config, steps);
@@ -102,38 +81,6 @@ void run_evaluate(const EvaluateOptions& options) {
     };
   }
   report_metrics(compute_metrics(metrics_inputs, config, tiles), options.json);
-}
-
-}  // namespace
-
-void add_evaluate_command(CLI::App& app) {
-  auto options = std::make_shared<EvaluateOptions>();
-  auto* command = app.add_subcommand(
-      "evaluate", "Retrieval metrics (CMC, precision, mAP, FNMR@FMR, PCF) from embeddings");
-  command->add_option("--csv", options->csv, "OML-format CSV")->required();
-  command->add_option("--root", options->root, "Dataset root (default: the CSV's directory)");
-  command->add_option("--embeddings", options->embeddings, "Embeddings .npy, one row per CSV row")
-      ->required();
-  command->add_option("--cmc", options->metrics.cmc_ks, "k values for cmc@k, e.g. 1,5,10")
-      ->delimiter(',')
-      ->capture_default_str();
-  command->add_option("--precision", options->metrics.precision_ks, "k values for precision@k")
-      ->delimiter(',')
-      ->capture_default_str();
-  command->add_option("--map", options->metrics.map_ks, "k values for map@k")
-      ->delimiter(',')
-      ->capture_default_str();
-  command->add_option("--fmr", options->metrics.fmrs, "FMR values in [0,1] for fnmr@fmr, e.g. 0.1,0.01")
-      ->delimiter(',');
-  command->add_option("--pcf", options->metrics.pcf_ratios, "Explained-variance ratios for pcf")
-      ->delimiter(',')
-      ->capture_default_str();
-  command->add_flag("--categories", options->metrics.per_category, "Also report each query category");
-  command->add_option("--post", options->post, "Postprocessor, applied in the order given (repeatable)");
-  command->add_option("--json", options->json, "Write OML's metric dictionary as JSON");
-  add_index_options(*command, options->index);
-  add_max_image_pixels_option(command, options->image_limits);
-  command->callback([options] { run_evaluate(*options); });
 }
 
 }  // namespace oml::cli

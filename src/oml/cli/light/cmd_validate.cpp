@@ -1,25 +1,17 @@
 // `oml validate`: reads and validates an OML CSV (spec §1), checks that every image file exists
-// (rule 7) and optionally decodes each one, then prints a summary of the dataset.
+// (rule 7) and optionally decodes each one (validate_command.h), then prints a summary.
 #include <cstdio>
 #include <iostream>
 #include <memory>
 #include <set>
 
 #include "oml/cli/commands.h"
+#include "oml/cli/light/validate_command.h"
 #include "oml/common/errors.h"
-#include "oml/common/progress.h"
 #include "oml/data/dataframe.h"
-#include "oml/data/image_io.h"
 
 namespace oml::cli {
 namespace {
-
-struct ValidateOptions {
-  std::string csv;
-  std::string root;
-  bool check_images = false;
-  ImageLimits image_limits = {};
-};
 
 struct DatasetSummary {
   int64_t train = 0, validation = 0, queries = 0, galleries = 0, both = 0, bbox_rows = 0;
@@ -40,22 +32,6 @@ DatasetSummary summarise(const Dataframe& df) {
     if (row.sequence) s.sequences.insert(*row.sequence);
   }
   return s;
-}
-
-// Decodes every existing image as the engine will (spec §2.1); returns the failures' messages.
-std::vector<std::string> find_undecodable_images(const Dataframe& df, const ImageLimits& limits) {
-  std::vector<std::string> failures;
-  ProgressBar progress("checking images", static_cast<int64_t>(df.rows.size()), "images");
-  for (const DataframeRow& row : df.rows) {
-    try {
-      read_image_rgb(row.image_path, limits);
-    } catch (const InputError& e) {
-      failures.push_back(df.where(row.row) + ": column 'path': " + e.what());
-    }
-    progress.advance();
-  }
-  progress.finish();
-  return failures;
 }
 
 void print_summary(const Dataframe& df, const DatasetSummary& s, int64_t missing_files,
@@ -79,13 +55,15 @@ void print_summary(const Dataframe& df, const DatasetSummary& s, int64_t missing
   std::fflush(stdout);
 }
 
-void run_validate(const ValidateOptions& options) {
+}  // namespace
+
+void validate_dataset(const ValidateOptions& options, const ImageChecker& check_images) {
   const Dataframe df = read_dataframe(options.csv, options.root);
   for (const std::string& warning : df.warnings) std::fprintf(stderr, "%s\n", warning.c_str());
   const DatasetSummary summary = summarise(df);
   const auto missing = static_cast<int64_t>(rows_with_missing_image(df).size());
   std::vector<std::string> undecodable;
-  if (options.check_images && missing == 0) undecodable = find_undecodable_images(df, options.image_limits);
+  if (options.check_images && missing == 0) undecodable = check_images(df, options.image_limits);
   print_summary(df, summary, missing,
                 options.check_images && missing == 0
                     ? std::optional<int64_t>(static_cast<int64_t>(undecodable.size()))
@@ -101,8 +79,6 @@ void run_validate(const ValidateOptions& options) {
   std::printf("OK\n");
 }
 
-}  // namespace
-
 void add_validate_command(CLI::App& app) {
   auto options = std::make_shared<ValidateOptions>();
   auto* command = app.add_subcommand("validate", "Check an OML-format dataset CSV and print a summary");
@@ -113,7 +89,11 @@ void add_validate_command(CLI::App& app) {
   command->add_flag("--check-images", options->check_images,
                     "Also decode every image as extract/train will (slower)");
   add_max_image_pixels_option(command, options->image_limits);
-  command->callback([options] { run_validate(*options); });
+  // Decoding needs OpenCV, which the light front does not load: it hands those runs to oml-full.
+  command->callback([options] {
+    if (options->check_images) return run_validate_checking_images(*options);
+    validate_dataset(*options, nullptr);
+  });
 }
 
 }  // namespace oml::cli
