@@ -144,7 +144,7 @@ TEST_F(TorchrunCli, ExtractWritesTheOneProcessFileByteForByte) {
   EXPECT_THAT(two.output, ::testing::Not(HasSubstr("extract: 3/3 images")));
   const CommandResult verbose =
       run_oml_torchrun(2, common + " --out " + scratch.file("three.npy"), scratch.file("logs_all"),
-                       "--standalone", "OML_RANK_OUTPUT=all");
+                       local_rendezvous(), "OML_RANK_OUTPUT=all");
   ASSERT_EQ(verbose.exit_code, 0) << verbose.output;
   EXPECT_THAT(verbose.output, HasSubstr("[rank 0] extract: 4/4 images"));
   EXPECT_THAT(verbose.output, HasSubstr("[rank 1] extract: 3/3 images"));

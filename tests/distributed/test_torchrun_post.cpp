@@ -162,7 +162,7 @@ TEST_F(TorchrunPairwise, SearchWithQueryExpansionThenPairwiseEqualsOneProcess) {
   // batches 0-8 (27 pairs), rank 1 batches 9-18 (29 pairs).
   const CommandResult verbose =
       run_oml_torchrun(2, common + " --out " + scratch.file("all.csv"), scratch.file("logs_all"),
-                       "--standalone", "OML_RANK_OUTPUT=all");
+                       local_rendezvous(), "OML_RANK_OUTPUT=all");
   ASSERT_EQ(verbose.exit_code, 0) << verbose.output;
   EXPECT_THAT(verbose.output, HasSubstr("[rank 0] re-ranking: 27/27 pairs"));
   EXPECT_THAT(verbose.output, HasSubstr("[rank 1] re-ranking: 29/29 pairs"));

@@ -169,13 +169,12 @@ TEST_F(TorchrunTraining, ARankKilledMidRunEndsTheJobAndResumeRecovers) {
                            " --threads 1 --quiet --out " +
                            out;
   const std::string log = scratch.file("torchrun.log");
+  const std::string rendezvous = local_rendezvous();
   const pid_t job = ::fork();
   if (job == 0) {
-    const std::string command = std::string(OML_SOURCE_DIR) +
-                                "/scripts/oml-torchrun --standalone "
-                                "--nproc_per_node=2 --log_dir=" +
-                                scratch.file("logs") + " " + OML_CLI_PATH + " " + args + " > " + log +
-                                " 2>&1";
+    const std::string command = std::string(OML_SOURCE_DIR) + "/scripts/oml-torchrun " + rendezvous +
+                                " --nproc_per_node=2 --log_dir=" + scratch.file("logs") + " " + OML_CLI_PATH +
+                                " " + args + " > " + log + " 2>&1";
     ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }

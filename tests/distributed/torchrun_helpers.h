@@ -42,11 +42,20 @@ inline int free_port() {
   return port;
 }
 
+// What `--standalone` does (one node, c10d rendezvous served by this torchrun), on a free port
+// instead of --standalone's fixed 29400: ctest runs tests side by side, and two standalone jobs at
+// once collide on that port ("Address already in use").
+inline std::string local_rendezvous() {
+  const int port = free_port();
+  return "--nnodes=1 --rdzv_backend=c10d --rdzv_endpoint=127.0.0.1:" + std::to_string(port) +
+         " --rdzv_id=oml-test-" + std::to_string(::getpid()) + "-" + std::to_string(port);
+}
+
 // `oml ARGUMENTS` as a torchrun job of `processes` workers on this host. `rendezvous` is
-// "--standalone" (c10d rendezvous, rank 0 serves the store) or static flags such as
+// local_rendezvous() (c10d rendezvous, rank 0 serves the store) or static flags such as
 // "--master_addr=127.0.0.1 --master_port=P" (the agent serves it).
 inline CommandResult run_oml_torchrun(int processes, const std::string& arguments, const std::string& log_dir,
-                                      const std::string& rendezvous = "--standalone",
+                                      const std::string& rendezvous = local_rendezvous(),
                                       const std::string& environment = "") {
   return run_command(environment + " " + std::string(OML_SOURCE_DIR) + "/scripts/oml-torchrun " + rendezvous +
                      " --nproc_per_node=" + std::to_string(processes) + " --log_dir=" + log_dir + " " +
