@@ -63,6 +63,21 @@ TEST(LaunchEnvironment, AgentStoreCarriesTheRestartCount) {
   EXPECT_EQ(env->restart_count, 3);
 }
 
+TEST(LaunchEnvironment, TimeoutDefaultsToPyTorchsAndIsReadInSeconds) {
+  auto values = torchrun_standalone();
+  const auto default_env = read_launch_environment(fake(values));
+  ASSERT_TRUE(default_env.has_value());
+  EXPECT_EQ(default_env->timeout, std::chrono::seconds(1800));
+  values["OML_DIST_TIMEOUT"] = "45";
+  const auto env = read_launch_environment(fake(values));
+  ASSERT_TRUE(env.has_value());
+  EXPECT_EQ(env->timeout, std::chrono::seconds(45));
+  values["OML_DIST_TIMEOUT"] = "0";
+  EXPECT_THAT(error_for(values), HasSubstr("OML_DIST_TIMEOUT='0'"));
+  values["OML_DIST_TIMEOUT"] = "5m";
+  EXPECT_THAT(error_for(values), HasSubstr("OML_DIST_TIMEOUT='5m'"));
+}
+
 TEST(LaunchEnvironment, ErrorsNameTheVariable) {
   auto missing = torchrun_standalone();
   missing.erase("MASTER_ADDR");

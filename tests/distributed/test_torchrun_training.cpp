@@ -72,23 +72,6 @@ void expect_close(const std::vector<double>& actual, const std::vector<double>& 
   }
 }
 
-// The pid of the `oml` worker of this job with RANK=`rank` (its command line names `marker`), or -1.
-pid_t find_worker(const std::string& marker, int rank) {
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    const std::string cmdline = read_bytes(entry.path().string() + "/cmdline");
-    const std::string program = cmdline.substr(0, cmdline.find('\0'));
-    const bool is_oml = program.size() >= 4 && program.compare(program.size() - 4, 4, "/oml") == 0;
-    if (!is_oml || cmdline.find(marker) == std::string::npos) continue;
-    // One NUL-separated NAME=value per variable: RANK exactly, not LOCAL_RANK or GROUP_RANK.
-    const std::string environment = '\0' + read_bytes(entry.path().string() + "/environ");
-    const std::string wanted = std::string(1, '\0') + "RANK=" + std::to_string(rank) + '\0';
-    if (environment.find(wanted) != std::string::npos) return static_cast<pid_t>(std::stoi(name));
-  }
-  return -1;
-}
-
 class TorchrunTraining : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -128,7 +111,7 @@ TEST_F(TorchrunTraining, ExtractorOverTwoRanksFollowsTheOneProcessLossesAndResum
 // A ViT siamese on each step's pairs split across ranks: the same losses as one process within the
 // order of float sums. (A ResNet's BatchNorm would take its statistics over each rank's share, as
 // PyTorch's DDP does without SyncBatchNorm.)
-TEST_F(TorchrunTraining, RerankerOverTwoRanksTrainsAndOnlyRankZeroWrites) {
+TEST_F(TorchrunTraining, RerankerOverTwoAndThreeRanksFollowsTheOneProcessLosses) {
   const ScratchDir scratch("torchrun_train_reranker");
   const std::string csv = write_training_csv(scratch);
   Matrix embeddings;
@@ -156,6 +139,11 @@ TEST_F(TorchrunTraining, RerankerOverTwoRanksTrainsAndOnlyRankZeroWrites) {
   expect_close(losses, expected, 1e-4);
   EXPECT_TRUE(std::ifstream(scratch.file("two.pth")).good());
   EXPECT_TRUE(std::ifstream(scratch.file("two.pth.state")).good());
+
+  // 3 ranks: the batch's pairs do not split evenly, one share is shorter.
+  const CommandResult three = run_oml_torchrun(3, args("three.pth"), scratch.file("logs3"));
+  ASSERT_EQ(three.exit_code, 0) << three.output;
+  expect_close(reranker_losses(three.output), expected, 1e-4);
 }
 
 // kill -9 of rank 1 once epoch 1 is committed: the job ends non-zero within a bounded time, naming
@@ -169,33 +157,20 @@ TEST_F(TorchrunTraining, ARankKilledMidRunEndsTheJobAndResumeRecovers) {
                            " --threads 1 --quiet --out " +
                            out;
   const std::string log = scratch.file("torchrun.log");
-  const std::string rendezvous = local_rendezvous();
-  const pid_t job = ::fork();
-  if (job == 0) {
-    const std::string command = std::string(OML_SOURCE_DIR) + "/scripts/oml-torchrun " + rendezvous +
-                                " --nproc_per_node=2 --log_dir=" + scratch.file("logs") + " " + OML_CLI_PATH +
-                                " " + args + " > " + log + " 2>&1";
-    ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
+  const pid_t job = start_oml_torchrun(2, args, scratch.file("logs"), log);
   const auto started = std::chrono::steady_clock::now();
-  const auto elapsed = [&] { return std::chrono::steady_clock::now() - started; };
   pid_t victim = -1;
-  while (elapsed() < std::chrono::minutes(3) && ::waitpid(job, nullptr, WNOHANG) == 0) {
+  while (std::chrono::steady_clock::now() - started < std::chrono::minutes(3) &&
+         ::waitpid(job, nullptr, WNOHANG) == 0) {
     if (std::filesystem::exists(out + ".state.json")) victim = find_worker(out, 1);
     if (victim > 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   ASSERT_GT(victim, 0) << "no rank 1 worker while training: " << read_bytes(log);
   ASSERT_EQ(::kill(victim, SIGKILL), 0);
-  const auto killed_at = std::chrono::steady_clock::now();
-  int status = 0;
-  while (::waitpid(job, &status, WNOHANG) == 0 &&
-         std::chrono::steady_clock::now() - killed_at < std::chrono::minutes(2))
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed_at).count();
-  ASSERT_LT(seconds, 60.0) << "the job outlived its killed rank";
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << read_bytes(log);
+  const JobEnd end = wait_for_job(job, std::chrono::minutes(2));
+  ASSERT_LT(end.seconds, 60.0) << "the job outlived its killed rank";
+  EXPECT_TRUE(WIFEXITED(end.status) && WEXITSTATUS(end.status) != 0) << read_bytes(log);
   EXPECT_THAT(read_bytes(log), HasSubstr("rank      : 1")) << "torchrun names the lost rank";
   EXPECT_LT(extractor_losses(out).size(), 6u);
 

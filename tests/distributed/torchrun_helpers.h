@@ -2,15 +2,19 @@
 // Launching the built `oml` under the installed torchrun (through scripts/oml-torchrun) and plainly,
 // in a scratch directory, for the distributed CLI tests.
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <random>
 #include <string>
+#include <thread>
 
 #include "oml/io/npy.h"
 #include "support/command.h"
@@ -65,6 +69,64 @@ inline CommandResult run_oml_torchrun(int processes, const std::string& argument
 inline std::string read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// `oml ARGUMENTS` as a torchrun job of `processes` workers in the background, its console output
+// going to `log`; returns the pid of the shell that runs it (wait for it with wait_for_job).
+inline pid_t start_oml_torchrun(int processes, const std::string& arguments, const std::string& log_dir,
+                                const std::string& log, const std::string& environment = "") {
+  const std::string command = environment + " " + std::string(OML_SOURCE_DIR) + "/scripts/oml-torchrun " +
+                              local_rendezvous() + " --nproc_per_node=" + std::to_string(processes) +
+                              " --log_dir=" + log_dir + " " + OML_CLI_PATH + " " + arguments + " > " + log +
+                              " 2>&1";
+  const pid_t job = ::fork();
+  if (job == 0) {
+    ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  return job;
+}
+
+struct JobEnd {
+  bool ended = false;
+  int status = 0;
+  double seconds = 0;  // from the call to wait_for_job
+};
+
+// Waits up to `limit` for the job started by start_oml_torchrun; kills it when it is still running.
+inline JobEnd wait_for_job(pid_t job, std::chrono::seconds limit) {
+  const auto started = std::chrono::steady_clock::now();
+  JobEnd end;
+  while (std::chrono::steady_clock::now() - started < limit) {
+    if (::waitpid(job, &end.status, WNOHANG) == job) {
+      end.ended = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  end.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (!end.ended) {
+    ::kill(job, SIGKILL);
+    ::waitpid(job, &end.status, 0);
+  }
+  return end;
+}
+
+// The pid of the `oml` worker of a job with RANK=`rank` whose command line names `marker`, or -1.
+inline pid_t find_worker(const std::string& marker, int rank) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const std::string cmdline = read_bytes(entry.path().string() + "/cmdline");
+    const std::string program = cmdline.substr(0, cmdline.find('\0'));
+    const bool is_oml = program.size() >= 4 && program.compare(program.size() - 4, 4, "/oml") == 0;
+    if (!is_oml || cmdline.find(marker) == std::string::npos) continue;
+    // One NUL-separated NAME=value per variable: RANK exactly, not LOCAL_RANK or GROUP_RANK.
+    const std::string environment = '\0' + read_bytes(entry.path().string() + "/environ");
+    const std::string wanted = std::string(1, '\0') + "RANK=" + std::to_string(rank) + '\0';
+    if (environment.find(wanted) != std::string::npos) return static_cast<pid_t>(std::stoi(name));
+  }
+  return -1;
 }
 
 // 4600 rows: 100 train, the rest validation with queries, galleries and rows that are both,

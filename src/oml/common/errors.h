@@ -17,4 +17,12 @@ class NotImplementedError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A torchrun job that cannot go on because of something outside this process: a peer rank that
+// died, hung or cannot be reached, a store that does not answer, a port in use (exit 1; the
+// message names the rank, the address or the timeout).
+class JobError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 }  // namespace oml

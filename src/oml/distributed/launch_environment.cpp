@@ -59,6 +59,11 @@ std::optional<LaunchEnvironment> read_launch_environment(const EnvironmentLookup
     env.restart_count =
         restarts ? static_cast<int>(parse_integer("TORCHELASTIC_RESTART_COUNT", *restarts, 0, kMaxInt)) : 0;
   }
+  const std::optional<std::string> timeout = lookup("OML_DIST_TIMEOUT");
+  if (timeout) {
+    constexpr int64_t kOneWeek = 7 * 24 * 3600;
+    env.timeout = std::chrono::seconds(parse_integer("OML_DIST_TIMEOUT", *timeout, 1, kOneWeek));
+  }
   return env;
 }
 

@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -11,6 +12,7 @@
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include "oml/common/errors.h"
+#include "oml/distributed/job_failures.h"
 
 namespace oml::distributed {
 namespace {
@@ -21,6 +23,7 @@ constexpr char kStorePrefix[] = "oml";
 c10::intrusive_ptr<c10d::Store> join_store(const LaunchEnvironment& env) {
   c10d::TCPStoreOptions options;
   options.port = env.master_port;
+  options.timeout = env.timeout;
   if (env.use_agent_store) {
     // The torchrun agent serves this store; its workers are clients under the attempt's prefix
     // (what torch.distributed's env:// rendezvous does with TORCHELASTIC_USE_AGENT_STORE=True).
@@ -44,11 +47,6 @@ std::shared_ptr<::gloo::transport::Device> make_device() {
   return c10d::ProcessGroupGloo::createDefaultDevice();
 }
 
-void wait(const c10::intrusive_ptr<c10d::Work>& work) {
-  // Throws (with Gloo's message) when a peer vanished or the group's timeout passed.
-  work->wait();
-}
-
 template <typename T>
 at::ScalarType dtype_of();
 template <>
@@ -63,8 +61,18 @@ at::ScalarType dtype_of<int64_t>() {
 }  // namespace
 
 struct ProcessGroup::Impl {
+  LaunchEnvironment env;
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo;
+
+  // Gloo throws when a peer vanished or the group's timeout passed; JobError says which.
+  void wait(const c10::intrusive_ptr<c10d::Work>& work) {
+    try {
+      work->wait();
+    } catch (const std::exception& e) {
+      throw JobError(explain_collective_failure(env, *store, e.what()));
+    }
+  }
 
   std::vector<int64_t> lengths(int64_t local) {
     std::vector<at::Tensor> input{at::full({1}, local, at::kLong)};
@@ -137,21 +145,21 @@ struct ProcessGroup::Impl {
 
 ProcessGroup::ProcessGroup(const LaunchEnvironment& env)
     : impl_(std::make_unique<Impl>()), rank_(env.rank), world_size_(env.world_size) {
+  impl_->env = env;
   try {
     impl_->store = c10::make_intrusive<c10d::PrefixStore>(kStorePrefix, join_store(env));
-    auto options = c10d::ProcessGroupGloo::Options::create();
+    auto options = c10d::ProcessGroupGloo::Options::create(env.timeout);
     options->devices.push_back(make_device());
     impl_->gloo =
         c10::make_intrusive<c10d::ProcessGroupGloo>(impl_->store, env.rank, env.world_size, options);
   } catch (const std::exception& e) {
-    throw std::runtime_error("rank " + std::to_string(env.rank) + " could not join the job at " +
-                             env.master_addr + ":" + std::to_string(env.master_port) + ": " + e.what());
+    throw JobError(explain_join_failure(env, e.what()));
   }
 }
 
 ProcessGroup::~ProcessGroup() = default;
 
-void ProcessGroup::barrier() { wait(impl_->gloo->barrier()); }
+void ProcessGroup::barrier() { impl_->wait(impl_->gloo->barrier()); }
 
 std::vector<std::vector<float>> ProcessGroup::all_gather(const std::vector<float>& local) {
   return impl_->all_gather(local);
@@ -173,11 +181,11 @@ void ProcessGroup::broadcast(std::vector<uint8_t>& bytes, int root) {
   std::vector<at::Tensor> size{at::full({1}, static_cast<int64_t>(bytes.size()), at::kLong)};
   c10d::BroadcastOptions options;
   options.rootRank = root;
-  wait(impl_->gloo->broadcast(size, options));
+  impl_->wait(impl_->gloo->broadcast(size, options));
   bytes.resize(static_cast<size_t>(size[0].item<int64_t>()));
   if (bytes.empty()) return;
   std::vector<at::Tensor> data{at::from_blob(bytes.data(), {static_cast<int64_t>(bytes.size())}, at::kByte)};
-  wait(impl_->gloo->broadcast(data, options));
+  impl_->wait(impl_->gloo->broadcast(data, options));
 }
 
 void ProcessGroup::all_reduce_sum(std::vector<int64_t>& values) {
@@ -196,7 +204,7 @@ void ProcessGroup::broadcast(float* values, size_t count, int root) {
   c10d::BroadcastOptions options;
   options.rootRank = root;
   std::vector<at::Tensor> data{at::from_blob(values, {static_cast<int64_t>(count)}, at::kFloat)};
-  wait(impl_->gloo->broadcast(data, options));
+  impl_->wait(impl_->gloo->broadcast(data, options));
 }
 
 std::unique_ptr<ProcessGroup> join_from_environment() {

@@ -40,6 +40,9 @@ int run_app(int argc, char** argv, void (*add_commands)(CLI::App& app)) {
   } catch (const oml::NotImplementedError& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return kExitBadInput;
+  } catch (const oml::JobError& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return kExitInternal;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "internal error: %s\n", e.what());
     return kExitInternal;
