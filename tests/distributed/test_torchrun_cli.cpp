@@ -109,7 +109,7 @@ TEST_F(TorchrunCli, HnswOverShardsFindsTheExactNeighbours) {
   }
 }
 
-TEST_F(TorchrunCli, ExtractWritesTheOneProcessFileByteForByte) {
+TEST_F(TorchrunCli, ExtractOnTwoAndThreeRanksWritesTheOneProcessFileByteForByte) {
   if (!std::filesystem::exists("/usr/bin/python3")) GTEST_SKIP() << "no /usr/bin/python3";
   const ScratchDir scratch("torchrun_extract");
   const std::string checkpoint = scratch.file("r18.pth");
@@ -149,6 +149,12 @@ TEST_F(TorchrunCli, ExtractWritesTheOneProcessFileByteForByte) {
   EXPECT_THAT(verbose.output, HasSubstr("[rank 0] extract: 4/4 images"));
   EXPECT_THAT(verbose.output, HasSubstr("[rank 1] extract: 3/3 images"));
   EXPECT_EQ(read_bytes(scratch.file("three.npy")), expected);
+
+  // 3 ranks: 4 batches of 2 rows split 2, 1, 1.
+  const CommandResult three =
+      run_oml_torchrun(3, common + " --out " + scratch.file("ranks3.npy"), scratch.file("logs3"));
+  ASSERT_EQ(three.exit_code, 0) << three.output;
+  EXPECT_EQ(read_bytes(scratch.file("ranks3.npy")), expected);
 }
 
 }  // namespace
