@@ -47,6 +47,30 @@ TEST_F(TorchrunCli, SearchOverTwoAndThreeRanksEqualsOneProcess) {
   EXPECT_EQ(read_bytes(scratch.file("three.csv")), expected);
 }
 
+// The two-node recipe of docs/distributed.md, both "nodes" on this host: two torchrun agents of
+// one process each meet at one c10d rendezvous endpoint (--nnodes=2) and form one job.
+TEST_F(TorchrunCli, TwoAgentsMeetingAtOneEndpointFormOneJob) {
+  const ScratchDir scratch("torchrun_two_nodes");
+  const std::string csv = write_retrieval_dataset(scratch);
+  const std::string common =
+      "search --csv " + csv + " --embeddings " + scratch.file("e.npy") + " --top-k 7 --threads 1";
+  const CommandResult one = run_oml(common + " --out " + scratch.file("one.csv"));
+  ASSERT_EQ(one.exit_code, 0) << one.output;
+  const int port = free_port();
+  const auto agent = [&](int node) {
+    return std::string(OML_SOURCE_DIR) +
+           "/scripts/oml-torchrun --nnodes=2 --nproc_per_node=1 --rdzv_backend=c10d "
+           "--rdzv_endpoint=127.0.0.1:" +
+           std::to_string(port) + " --rdzv_id=two-nodes-" + std::to_string(port) +
+           " --log_dir=" + scratch.file("logs" + std::to_string(node)) + " " + OML_CLI_PATH + " " + common +
+           " --out " + scratch.file("two.csv");
+  };
+  const CommandResult job = run_command("(" + agent(0) + ") & first=$!; " + agent(1) +
+                                        "; second=$?; wait $first; first=$?; exit $((first | second))");
+  ASSERT_EQ(job.exit_code, 0) << job.output;
+  EXPECT_EQ(read_bytes(scratch.file("two.csv")), read_bytes(scratch.file("one.csv")));
+}
+
 TEST_F(TorchrunCli, EvaluateOverTwoRanksGivesTheSameMetrics) {
   const ScratchDir scratch("torchrun_evaluate");
   const std::string csv = write_retrieval_dataset(scratch);
