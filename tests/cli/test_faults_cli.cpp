@@ -223,5 +223,30 @@ TEST(FaultsCli, TrainRerankerKilledWhileSavingResumes) {
   EXPECT_THAT(names_starting(dir.path(), "s.pth"), Not(testing::Contains(HasSubstr(".pending"))));
 }
 
+// An output directory that does not exist fails before any work, not after hours of it.
+TEST(FaultsCli, AMissingOutputDirectoryIsRefusedBeforeAnyWork) {
+  const ScratchDir dir("faults_missing_directory");
+  const std::string csv = write_retrieval_inputs(dir);
+  const std::string missing = dir.file("no/such/dir");
+  const std::vector<std::pair<std::string, std::string>> commands = {
+      {"search --csv " + csv + " --embeddings " + dir.file("e.npy") + " --out " + missing + "/r.csv",
+       "--out " + missing + "/r.csv"},
+      {"evaluate --csv " + csv + " --embeddings " + dir.file("e.npy") + " --json " + missing + "/m.json",
+       "--json " + missing + "/m.json"},
+      {"extract --csv " + csv + " --weights " + dir.file("absent.pth") + " --out " + missing + "/e.npy",
+       "--out " + missing + "/e.npy"},
+      {"train-extractor --csv " + csv + " --out " + missing + "/x.pth", "--out " + missing + "/x.pth"},
+      {"train-reranker --csv " + csv + " --embeddings " + dir.file("e.npy") + " --weights none --out " +
+           missing + "/r.pth",
+       "--out " + missing + "/r.pth"},
+  };
+  for (const auto& [arguments, option] : commands) {
+    const auto result = test_support::run_oml(arguments);
+    EXPECT_EQ(result.exit_code, 2) << arguments << "\n" << result.output;
+    EXPECT_THAT(result.output, HasSubstr(option + ": cannot write: directory " + missing + " does not exist"))
+        << arguments;
+  }
+}
+
 }  // namespace
 }  // namespace oml::retrieval_cli

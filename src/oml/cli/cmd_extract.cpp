@@ -7,6 +7,8 @@
 #include "oml/cli/commands.h"
 #include "oml/cli/distributed_job.h"
 #include "oml/cli/extractor_options.h"
+#include "oml/cli/light/torchrun.h"
+#include "oml/common/atomic_file.h"
 #include "oml/common/errors.h"
 #include "oml/common/progress.h"
 #include "oml/data/dataframe.h"
@@ -34,6 +36,7 @@ void run_extract(const ExtractOptions& options) {
   if (options.batch_size < 1) throw InputError("--batch-size: expected a number >= 1");
   const Precision precision = parse_precision(options.extractor.precision);
   configure_threads(options.threads);
+  require_output_location("--out", options.out);
   const size_t decode_threads = options.threads > 0 ? static_cast<size_t>(options.threads)
                                                     : std::max(1u, std::thread::hardware_concurrency());
 

@@ -44,12 +44,14 @@ void run_report(ReportArguments& args) {
 
 void add_report_command(CLI::App& app) {
   auto args = std::make_shared<ReportArguments>();
-  auto* command = app.add_subcommand("report", "HTML report of retrieval results: worst queries with thumbnails");
+  auto* command =
+      app.add_subcommand("report", "HTML report of retrieval results: worst queries with thumbnails");
   command->add_option("--csv", args->csv, "OML-format dataset CSV")->required();
   command->add_option("--root", args->root, "image root (default: the CSV's directory)");
   command->add_option("--results", args->results, "`oml search` output to show (e.g. after postprocessing)")
       ->required();
-  command->add_option("--before", args->before, "a second `oml search` output shown beneath (e.g. plain kNN)");
+  command->add_option("--before", args->before,
+                      "a second `oml search` output shown beneath (e.g. plain kNN)");
   command->add_option("--top", args->options.top, "thumbnails per list")->capture_default_str();
   command->add_option("--worst", args->options.worst, "number of worst queries shown")->capture_default_str();
   command->add_option("--metric", args->metric, "metric ranking the queries: cmc|precision|map")

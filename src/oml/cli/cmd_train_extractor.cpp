@@ -5,6 +5,8 @@
 
 #include "oml/cli/commands.h"
 #include "oml/cli/distributed_training.h"
+#include "oml/cli/light/torchrun.h"
+#include "oml/common/atomic_file.h"
 #include "oml/common/errors.h"
 #include "oml/training/extractor_trainer.h"
 
@@ -63,6 +65,7 @@ void run(TrainExtractorArgs& args) {
   }
   auto& o = args.options;
   if (o.out_path.empty()) throw InputError("--out: required");
+  require_output_location("--out", o.out_path);
   o.loss = training::parse_extractor_loss(args.loss);
   o.triplet.miner = training::parse_triplet_miner(args.miner);
   o.triplet.margin = parse_margin(args.margin, o.triplet.soft_margin);

@@ -7,6 +7,8 @@
 
 #include "oml/cli/commands.h"
 #include "oml/cli/distributed_training.h"
+#include "oml/cli/light/torchrun.h"
+#include "oml/common/atomic_file.h"
 #include "oml/common/errors.h"
 #include "oml/data/dataframe.h"
 #include "oml/io/npy.h"
@@ -71,6 +73,7 @@ void parse_pairs(const std::string& text, RerankerTrainingOptions& training) {
 
 void run_train_reranker(TrainRerankerOptions options) {
   configure_threads(options.training.threads);
+  require_output_location("--out", options.training.out);
   configure_training_precision(options.precision);
   options.training.mining = parse_mining(options.mining);
   parse_pairs(options.pairs, options.training);

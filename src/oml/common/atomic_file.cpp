@@ -27,6 +27,15 @@ void throw_write_error(const std::string& path, const std::string& detail) {
   throw InputError(message);
 }
 
+void require_writable_location(const std::string& option, const std::string& path) {
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  const std::string directory = parent.empty() ? "." : parent.string();
+  std::error_code ec;
+  const std::string where = option + " " + path + ": cannot write: directory " + directory;
+  if (!std::filesystem::is_directory(directory, ec)) throw InputError(where + " does not exist");
+  if (::access(directory.c_str(), W_OK | X_OK) != 0) throw InputError(where + " is not writable");
+}
+
 void write_path_atomically(const std::string& path, const std::function<void(const std::string&)>& writer) {
   const std::string tmp = temporary_sibling(path);
   try {

@@ -17,4 +17,9 @@ void write_path_atomically(const std::string& path, const std::function<void(con
 // reason is errno's, which the failed write() set; `detail` (a library's message) is appended.
 [[noreturn]] void throw_write_error(const std::string& path, const std::string& detail = "");
 
+// Fails early, before hours of work whose result could not be written: the directory that will
+// hold `path` must exist and be writable. InputError "OPTION PATH: cannot write: directory D does
+// not exist" (or "is not writable").
+void require_writable_location(const std::string& option, const std::string& path);
+
 }  // namespace oml

@@ -16,6 +16,7 @@ namespace {
 
 void run_evaluate(const EvaluateOptions& options) {
   const MetricsConfig config = normalized(options.metrics);
+  if (!options.json.empty()) require_output_location("--json", options.json);
   if (!options.post.empty() || launched_by_torchrun()) return run_evaluate_full(options, config);
   configure_openmp_threads(options.index.threads);
   const RetrievalInputs inputs =

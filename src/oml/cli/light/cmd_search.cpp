@@ -19,6 +19,7 @@ namespace {
 void run_search(const SearchOptions& options) {
   if (options.top_k <= 0)
     throw InputError(fmt::format("--top-k: must be a positive integer (got {})", options.top_k));
+  require_output_location("--out", options.out);
   if (!options.post.empty() || launched_by_torchrun()) return run_search_full(options);
   configure_openmp_threads(options.index.threads);
   const RetrievalInputs inputs =
