@@ -23,10 +23,12 @@ for name in "${harnesses[@]}"; do
   dict=()
   [ -f "$here/dict/$name.dict" ] && dict=("-dict=$here/dict/$name.dict")
   # One job, 2 GB RSS and malloc limits (libFuzzer's defaults, stated), 10 s per input: a hostile
-  # input that needs more is a finding (bounded allocations), not noise.
+  # input that needs more is a finding (bounded allocations), not noise. FUZZ_TIMEOUT raises the
+  # per-input limit for long runs on a machine shared with other work (a starved fuzzer's wall
+  # time is not its input's cost).
   LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0" \
     "$binary" "$corpus" "$here/corpus/$name" "${dict[@]}" -max_total_time="$seconds" -rss_limit_mb=2048 \
-    -malloc_limit_mb=2048 -timeout=10 -print_final_stats=1 -artifact_prefix="$build_dir/fuzz/artifacts/$name-" \
+    -malloc_limit_mb=2048 -timeout="${FUZZ_TIMEOUT:-10}" -print_final_stats=1 -artifact_prefix="$build_dir/fuzz/artifacts/$name-" \
     >"$log" 2>&1
   status=$?
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$')
