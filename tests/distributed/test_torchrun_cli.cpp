@@ -23,14 +23,27 @@ class TorchrunCli : public ::testing::Test {
   }
 };
 
+// `search` of write_retrieval_dataset in one process: its arguments without --out, and the bytes
+// of its one.csv, which every job must reproduce.
+struct SearchReference {
+  std::string common;
+  std::string expected;
+};
+
+SearchReference search_in_one_process(const ScratchDir& scratch) {
+  const std::string csv = write_retrieval_dataset(scratch);
+  SearchReference reference;
+  reference.common =
+      "search --csv " + csv + " --embeddings " + scratch.file("e.npy") + " --top-k 7 --threads 1";
+  const CommandResult one = run_oml(reference.common + " --out " + scratch.file("one.csv"));
+  EXPECT_EQ(one.exit_code, 0) << one.output;
+  reference.expected = read_bytes(scratch.file("one.csv"));
+  return reference;
+}
+
 TEST_F(TorchrunCli, SearchOverTwoAndThreeRanksEqualsOneProcess) {
   const ScratchDir scratch("torchrun_search");
-  const std::string csv = write_retrieval_dataset(scratch);
-  const std::string common =
-      "search --csv " + csv + " --embeddings " + scratch.file("e.npy") + " --top-k 7 --threads 1";
-  const CommandResult one = run_oml(common + " --out " + scratch.file("one.csv"));
-  ASSERT_EQ(one.exit_code, 0) << one.output;
-  const std::string expected = read_bytes(scratch.file("one.csv"));
+  const auto [common, expected] = search_in_one_process(scratch);
   ASSERT_GT(expected.size(), 1000u);
 
   // c10d rendezvous: rank 0 serves the store.
@@ -51,24 +64,20 @@ TEST_F(TorchrunCli, SearchOverTwoAndThreeRanksEqualsOneProcess) {
 // one process each meet at one c10d rendezvous endpoint (--nnodes=2) and form one job.
 TEST_F(TorchrunCli, TwoAgentsMeetingAtOneEndpointFormOneJob) {
   const ScratchDir scratch("torchrun_two_nodes");
-  const std::string csv = write_retrieval_dataset(scratch);
-  const std::string common =
-      "search --csv " + csv + " --embeddings " + scratch.file("e.npy") + " --top-k 7 --threads 1";
-  const CommandResult one = run_oml(common + " --out " + scratch.file("one.csv"));
-  ASSERT_EQ(one.exit_code, 0) << one.output;
+  const auto [common, expected] = search_in_one_process(scratch);
+  ASSERT_GT(expected.size(), 1000u);
   const int port = free_port();
+  const std::string rendezvous =
+      "--nnodes=2 --rdzv_backend=c10d --rdzv_endpoint=127.0.0.1:" + std::to_string(port) +
+      " --rdzv_id=two-nodes-" + std::to_string(port);
   const auto agent = [&](int node) {
-    return std::string(OML_SOURCE_DIR) +
-           "/scripts/oml-torchrun --nnodes=2 --nproc_per_node=1 --rdzv_backend=c10d "
-           "--rdzv_endpoint=127.0.0.1:" +
-           std::to_string(port) + " --rdzv_id=two-nodes-" + std::to_string(port) +
-           " --log_dir=" + scratch.file("logs" + std::to_string(node)) + " " + OML_CLI_PATH + " " + common +
-           " --out " + scratch.file("two.csv");
+    return torchrun_command(1, common + " --out " + scratch.file("two.csv"),
+                            scratch.file("logs" + std::to_string(node)), rendezvous);
   };
   const CommandResult job = run_command("(" + agent(0) + ") & first=$!; " + agent(1) +
                                         "; second=$?; wait $first; first=$?; exit $((first | second))");
   ASSERT_EQ(job.exit_code, 0) << job.output;
-  EXPECT_EQ(read_bytes(scratch.file("two.csv")), read_bytes(scratch.file("one.csv")));
+  EXPECT_EQ(read_bytes(scratch.file("two.csv")), expected);
 }
 
 TEST_F(TorchrunCli, EvaluateOverTwoRanksGivesTheSameMetrics) {

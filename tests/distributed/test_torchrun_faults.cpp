@@ -120,16 +120,10 @@ class JobFormation : public ::testing::Test {
 
 TEST_F(JobFormation, APortInUseIsNamed) {
   const ScratchDir scratch("job_port_in_use");
-  const int holder = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_ANY);
-  address.sin_port = 0;
-  socklen_t length = sizeof address;
-  ASSERT_EQ(::bind(holder, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  int port = -1;
+  const int holder = bind_any_port(INADDR_ANY, port);
+  ASSERT_GE(holder, 0);
   ASSERT_EQ(::listen(holder, 1), 0);
-  ASSERT_EQ(::getsockname(holder, reinterpret_cast<sockaddr*>(&address), &length), 0);
-  const int port = ntohs(address.sin_port);
   const CommandResult result = run_rank(0, port, scratch);
   ::close(holder);
   EXPECT_EQ(result.exit_code, 1) << result.output;

@@ -29,20 +29,29 @@ using oml::test_support::ScratchDir;
 
 inline bool torchrun_installed() { return std::filesystem::exists("/usr/bin/torchrun"); }
 
+// A TCP socket bound to a port of the kernel's choice on `address` (host order, e.g.
+// INADDR_LOOPBACK); -1 when that fails. The port goes to `port`.
+inline int bind_any_port(uint32_t address, int& port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in socket_address{};
+  socket_address.sin_family = AF_INET;
+  socket_address.sin_addr.s_addr = htonl(address);
+  socket_address.sin_port = 0;
+  socklen_t length = sizeof socket_address;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&socket_address), sizeof socket_address) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&socket_address), &length) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  port = ntohs(socket_address.sin_port);
+  return fd;
+}
+
 // A port nobody listens on right now (the kernel's choice for port 0).
 inline int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  socklen_t length = sizeof address;
   int port = -1;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  ::close(fd);
+  const int fd = bind_any_port(INADDR_LOOPBACK, port);
+  if (fd >= 0) ::close(fd);
   return port;
 }
 
@@ -55,15 +64,21 @@ inline std::string local_rendezvous() {
          " --rdzv_id=oml-test-" + std::to_string(::getpid()) + "-" + std::to_string(port);
 }
 
-// `oml ARGUMENTS` as a torchrun job of `processes` workers on this host. `rendezvous` is
-// local_rendezvous() (c10d rendezvous, rank 0 serves the store) or static flags such as
-// "--master_addr=127.0.0.1 --master_port=P" (the agent serves it).
+// The shell command of `oml ARGUMENTS` as a torchrun job of `processes` workers on this host.
+// `rendezvous` is local_rendezvous() (c10d rendezvous, rank 0 serves the store), static flags
+// such as "--master_addr=127.0.0.1 --master_port=P" (the agent serves it), or a multi-node line.
+inline std::string torchrun_command(int processes, const std::string& arguments, const std::string& log_dir,
+                                    const std::string& rendezvous, const std::string& environment = "") {
+  return environment + " " + std::string(OML_SOURCE_DIR) + "/scripts/oml-torchrun " + rendezvous +
+         " --nproc_per_node=" + std::to_string(processes) + " --log_dir=" + log_dir + " " +
+         std::string(OML_CLI_PATH) + " " + arguments;
+}
+
+// Runs torchrun_command and waits for it.
 inline CommandResult run_oml_torchrun(int processes, const std::string& arguments, const std::string& log_dir,
                                       const std::string& rendezvous = local_rendezvous(),
                                       const std::string& environment = "") {
-  return run_command(environment + " " + std::string(OML_SOURCE_DIR) + "/scripts/oml-torchrun " + rendezvous +
-                     " --nproc_per_node=" + std::to_string(processes) + " --log_dir=" + log_dir + " " +
-                     std::string(OML_CLI_PATH) + " " + arguments);
+  return run_command(torchrun_command(processes, arguments, log_dir, rendezvous, environment));
 }
 
 inline std::string read_bytes(const std::string& path) {
@@ -75,10 +90,9 @@ inline std::string read_bytes(const std::string& path) {
 // going to `log`; returns the pid of the shell that runs it (wait for it with wait_for_job).
 inline pid_t start_oml_torchrun(int processes, const std::string& arguments, const std::string& log_dir,
                                 const std::string& log, const std::string& environment = "") {
-  const std::string command = environment + " " + std::string(OML_SOURCE_DIR) + "/scripts/oml-torchrun " +
-                              local_rendezvous() + " --nproc_per_node=" + std::to_string(processes) +
-                              " --log_dir=" + log_dir + " " + OML_CLI_PATH + " " + arguments + " > " + log +
-                              " 2>&1";
+  const std::string command =
+      torchrun_command(processes, arguments, log_dir, local_rendezvous(), environment) + " > " + log +
+      " 2>&1";
   const pid_t job = ::fork();
   if (job == 0) {
     ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));

@@ -110,11 +110,10 @@ std::string explain_collective_failure(const LaunchEnvironment& env, c10d::Store
                                        const std::string& what) {
   if (is_timeout(what)) return explain_timeout(env, store, what);
   if (is_lost_connection(what)) {
-    return rank_prefix(env) +
-           "lost the connection to another rank (it exited or was killed; torchrun's summary names it and "
-           "its "
-           "exit code): " +
-           what;
+    const std::string lost =
+        "lost the connection to another rank (it exited or was killed; torchrun's "
+        "summary names it and its exit code): ";
+    return rank_prefix(env) + lost + what;
   }
   return rank_prefix(env) + what;
 }
