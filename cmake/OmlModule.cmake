@@ -44,6 +44,9 @@ function(oml_test_suite module)
   target_compile_definitions(test_${module} PRIVATE
     OML_SOURCE_DIR="${CMAKE_SOURCE_DIR}" OML_BINARY_DIR="${CMAKE_BINARY_DIR}"
     OML_CLI_PATH="$<TARGET_FILE:oml>")
+  if(OML_SANITIZE)
+    target_compile_definitions(test_${module} PRIVATE OML_SANITIZED)
+  endif()
   if(OML_TESTS_BUILD_CLI)
     add_dependencies(test_${module} oml)
   endif()

@@ -4,12 +4,12 @@
 // one oml run the test waited for; the binary alone peaks at about 165 MB (libtorch's pages).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/resource.h>
 
 #include <fstream>
 #include <string>
 
 #include "retrieval_cli_helpers.h"
+#include "support/peak_memory.h"
 
 namespace oml::retrieval_cli {
 namespace {
@@ -18,10 +18,8 @@ using ::testing::HasSubstr;
 
 const std::string kHeader = "label,path,split,is_query,is_gallery\n";
 
-long peak_rss_of_children_kib() {
-  rusage usage{};
-  return getrusage(RUSAGE_CHILDREN, &usage) == 0 ? usage.ru_maxrss : -1;
-}
+using oml::test::peak_rss_bound_kib;
+using oml::test::peak_rss_of_children_kib;
 
 TEST(HostileInputsCli, CsvRowsOfAMillionCommasAreRefusedWithSmallMemory) {
   // 64 rows of 1,048,575 fields (64 MB). Holding every field, as the reader did, took 32+ bytes a
@@ -37,7 +35,7 @@ TEST(HostileInputsCli, CsvRowsOfAMillionCommasAreRefusedWithSmallMemory) {
   const auto result = run_oml("validate --csv " + csv);
   EXPECT_EQ(result.exit_code, 2) << result.output.substr(0, 2000);
   EXPECT_THAT(result.output, HasSubstr("df.csv:2: expected 5 fields as in the header, got 1048575"));
-  EXPECT_LT(peak_rss_of_children_kib(), 400 * 1024) << "peak RSS of the oml run, KiB";
+  EXPECT_LT(peak_rss_of_children_kib(), peak_rss_bound_kib(400 * 1024)) << "peak RSS of the oml run, KiB";
 }
 
 TEST(HostileInputsCli, CsvLineLongerThanTheLimitIsRefusedNamingTheLine) {
@@ -82,7 +80,7 @@ TEST(HostileInputsCli, SearchResultsOfOneHugeLineAreRefusedWithSmallMemory) {
   EXPECT_EQ(result.exit_code, 2) << result.output.substr(0, 2000);
   EXPECT_THAT(result.output,
               HasSubstr("r.csv:2: line is longer than 4096 bytes (not a file written by oml search?)"));
-  EXPECT_LT(peak_rss_of_children_kib(), 400 * 1024) << "peak RSS of the oml run, KiB";
+  EXPECT_LT(peak_rss_of_children_kib(), peak_rss_bound_kib(400 * 1024)) << "peak RSS of the oml run, KiB";
 }
 
 }  // namespace

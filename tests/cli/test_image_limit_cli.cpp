@@ -3,10 +3,10 @@
 // reads images takes the option.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/resource.h>
 
 #include "data/blank_png.h"
 #include "retrieval_cli_helpers.h"
+#include "support/peak_memory.h"
 
 namespace oml::retrieval_cli {
 namespace {
@@ -51,9 +51,8 @@ TEST(ImageLimitCli, RealBombIsRefusedFromItsHeaderWithSmallMemory) {
   // The binary alone peaks at about 165 MB here (libtorch's pages); decoding would add 400 MB of
   // grey plus 1.2 GB of RGB. This process waited for no other child before (ctest runs each test
   // in its own process), so the children's peak is the oml run's.
-  rusage usage{};
-  ASSERT_EQ(getrusage(RUSAGE_CHILDREN, &usage), 0);
-  EXPECT_LT(usage.ru_maxrss, 400 * 1024) << "peak RSS of the oml run, KiB";
+  EXPECT_LT(oml::test::peak_rss_of_children_kib(), oml::test::peak_rss_bound_kib(400 * 1024))
+      << "peak RSS of the oml run, KiB";
 }
 
 TEST(ImageLimitCli, LoweredLimitWarnsAndProceedsThenRefuses) {

@@ -191,7 +191,10 @@ void PairwiseReranker::process(RetrievalResults& results, const PostprocessingCo
   if (context.pair_executor) {
     const PairScoringExecutor& executor = *context.pair_executor;
     const int64_t batch = forward_batch_size();
-    score = [&](const std::vector<RowPair>& pairs) { return executor(*this, pairs, batch, local); };
+    // By value: the scorer outlives this block (ASan found `batch` read after its scope ended).
+    score = [this, &executor, &local, batch](const std::vector<RowPair>& pairs) {
+      return executor(*this, pairs, batch, local);
+    };
   }
   rerank_lists(results, options_.top_n, score, &state.final_distances.overrides, options_.fuse);
 }
